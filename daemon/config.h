@@ -1,0 +1,111 @@
+/*
+ * config.h — the parsed evhttpd configuration (one generation).
+ *
+ * Who: built by the parent at start-up and on every reload; children inherit the
+ * finished structure read-only across fork(). Nothing here is shared between
+ * threads while it is being written, so it needs no locks.
+ * Owns: everything it points at lives in the pool passed to config_load() (pconf).
+ */
+#ifndef EV_CONFIG_H
+#define EV_CONFIG_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+#include <apr_hash.h>
+#include <apr_time.h>
+
+/* LogLevel values, Apache's order. */
+enum {
+    EV_LOG_EMERG = 0,
+    EV_LOG_ALERT,
+    EV_LOG_CRIT,
+    EV_LOG_ERR,
+    EV_LOG_WARN,
+    EV_LOG_NOTICE,
+    EV_LOG_INFO,
+    EV_LOG_DEBUG
+};
+
+/* One Listen directive. */
+typedef struct {
+    const char *host;  /* address literal or NULL for every address (Listen 8080) */
+    apr_port_t port;   /* port, 1..65535 */
+    int family;        /* APR_INET, APR_INET6 or APR_UNSPEC (host NULL) */
+    const char *spec;  /* the directive's argument as written, for messages */
+    const char *where; /* "file:line" of the directive, for bind errors */
+} ev_listen_cfg_t;
+
+/* One CustomLog directive. */
+typedef struct {
+    const char *path;   /* CustomLog path, resolved against ServerRoot */
+    const char *format; /* the format string (a LogFormat nickname is already expanded) */
+} ev_customlog_t;
+
+typedef struct {
+    const char *file;        /* the main config file, absolute */
+    const char *server_root; /* ServerRoot (default: the config file's directory) */
+    const char *runtime_dir; /* DefaultRuntimeDir (default /run/evhttpd) */
+
+    apr_array_header_t *listens; /* Listen: ev_listen_cfg_t, in order; never empty after load */
+    int listen_backlog;          /* ListenBacklog (511) */
+
+    const char *document_root;          /* DocumentRoot, absolute (default ServerRoot/htdocs) */
+    apr_array_header_t *directory_index; /* DirectoryIndex: const char * (default index.html) */
+    const char *types_config;           /* TypesConfig (/etc/mime.types) */
+    const char *server_name;            /* ServerName (default: none) */
+
+    const char *user;  /* User (evhttpd); only used when started as root */
+    const char *group; /* Group (evhttpd) */
+
+    const char *pid_file;        /* PidFile, absolute, or NULL for none (default runtime_dir/evhttpd.pid) */
+    const char *error_log;       /* ErrorLog, absolute, or NULL for stderr */
+    int log_level;               /* LogLevel (EV_LOG_WARN) */
+    apr_array_header_t *custom_logs; /* CustomLog: ev_customlog_t */
+    apr_hash_t *log_formats;     /* LogFormat nickname -> format; has common and combined */
+
+    const char *scoreboard_file; /* ScoreboardFile, absolute (default runtime_dir/scoreboard) */
+    const char *control_socket;  /* ControlSocket, absolute (default runtime_dir/ctl.sock) */
+    const char *control_group;   /* ControlGroup, or NULL */
+
+    int start_servers;            /* StartServers (3) */
+    int server_limit;             /* ServerLimit (16) */
+    int thread_limit;             /* ThreadLimit (64) */
+    int threads_per_child;        /* ThreadsPerChild (25), clamped to ThreadLimit */
+    int max_request_workers;      /* MaxRequestWorkers (400), clamped, multiple of ThreadsPerChild */
+    int min_spare_threads;        /* MinSpareThreads (75) */
+    int max_spare_threads;        /* MaxSpareThreads (250), raised to MinSpare + ThreadsPerChild */
+    int max_connections_per_child; /* MaxConnectionsPerChild (0 = unlimited) */
+    double async_request_worker_factor; /* AsyncRequestWorkerFactor (2), fractions allowed */
+
+    int keepalive;                        /* KeepAlive On|Off (On) */
+    apr_interval_time_t keepalive_timeout; /* KeepAliveTimeout (5 s; accepts "ms") */
+    int max_keepalive_requests;           /* MaxKeepAliveRequests (100; 0 = unlimited) */
+    apr_interval_time_t timeout;          /* Timeout (60 s) */
+    apr_interval_time_t graceful_shutdown_timeout; /* GracefulShutdownTimeout (0 = wait forever) */
+    apr_interval_time_t graceful_restart_timeout;  /* GracefulRestartTimeout (0 = wait forever) */
+
+    apr_interval_time_t header_read_timeout; /* RequestReadTimeout header=N (20 s) */
+    apr_interval_time_t body_read_timeout;   /* RequestReadTimeout body=N (20 s) */
+
+    int limit_request_line;       /* LimitRequestLine (8190) */
+    int limit_request_field_size; /* LimitRequestFieldSize (8190) */
+    int limit_request_fields;     /* LimitRequestFields (100) */
+    apr_off_t limit_request_body; /* LimitRequestBody (1 GiB; 0 = unlimited) */
+} ev_config_t;
+
+/*
+ * config_load: read `file` (and what it Includes), with the directives in `pre` (-C)
+ * applied before it and those in `post` (-c) after it; both are arrays of
+ * "Directive args" strings, either may be NULL. Fills *out from pool `p`.
+ * Every error and warning is appended to `msgs` (const char *, allocated from p),
+ * errors as "file:line: message" (-C/-c lines are named "-C:N" / "-c:N"),
+ * warnings prefixed "warning: ". Returns APR_SUCCESS, or APR_EINVAL when at least
+ * one error was found (then *out is NULL). Not thread-safe (uses p).
+ */
+apr_status_t config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
+                         const apr_array_header_t *post, apr_pool_t *p, apr_array_header_t *msgs);
+
+/* config_log_level_name: "error", "warn", ... for EV_LOG_* (static strings). */
+const char *config_log_level_name(int level);
+
+#endif

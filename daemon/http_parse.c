@@ -1,0 +1,1 @@
+/* placeholder: http_parse */

@@ -1,0 +1,1 @@
+dist_man_MANS += %reldir%/evhttpd.8 %reldir%/evhttpd.conf.5

@@ -1,0 +1,63 @@
+# Tests: Check unit tests mirroring the tree, then integration tests against the
+# real daemon (Python 3 standard library only, run from tests/integration/).
+UNIT_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS)
+UNIT_LDADD = daemon/libevcore.a shm/libevsb.a $(CHECK_LIBS) $(APU_LIBS) $(APR_LIBS) $(PTHREAD_LIBS)
+
+if HAVE_CHECK
+UNIT_TESTS = \
+	tests/unit/daemon/test_config \
+	tests/unit/daemon/test_log \
+	tests/unit/daemon/test_accesslog \
+	tests/unit/daemon/test_http_parse \
+	tests/unit/daemon/test_http_path \
+	tests/unit/daemon/test_range \
+	tests/unit/daemon/test_cond \
+	tests/unit/daemon/test_mime \
+	tests/unit/daemon/test_fdqueue \
+	tests/unit/shm/test_scoreboard
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+tests_unit_daemon_test_config_SOURCES = tests/unit/daemon/test_config.c
+tests_unit_daemon_test_config_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_config_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_log_SOURCES = tests/unit/daemon/test_log.c
+tests_unit_daemon_test_log_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_log_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_accesslog_SOURCES = tests/unit/daemon/test_accesslog.c
+tests_unit_daemon_test_accesslog_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_accesslog_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_http_parse_SOURCES = tests/unit/daemon/test_http_parse.c
+tests_unit_daemon_test_http_parse_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_http_parse_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_http_path_SOURCES = tests/unit/daemon/test_http_path.c
+tests_unit_daemon_test_http_path_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_http_path_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_range_SOURCES = tests/unit/daemon/test_range.c
+tests_unit_daemon_test_range_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_range_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_cond_SOURCES = tests/unit/daemon/test_cond.c
+tests_unit_daemon_test_cond_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_cond_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_mime_SOURCES = tests/unit/daemon/test_mime.c
+tests_unit_daemon_test_mime_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_mime_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_fdqueue_SOURCES = tests/unit/daemon/test_fdqueue.c
+tests_unit_daemon_test_fdqueue_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_fdqueue_LDADD = $(UNIT_LDADD)
+tests_unit_shm_test_scoreboard_SOURCES = tests/unit/shm/test_scoreboard.c
+tests_unit_shm_test_scoreboard_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_shm_test_scoreboard_LDADD = $(UNIT_LDADD)
+endif
+
+INTEGRATION_TESTS =
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py
+TEST_EXTENSIONS = .py
+PY_LOG_COMPILER = $(PYTHON3)
+AM_PY_LOG_FLAGS = -B
+AM_TESTS_ENVIRONMENT = \
+	EVHTTPD='$(abs_top_builddir)/evhttpd'; export EVHTTPD; \
+	EV_SRCDIR='$(abs_top_srcdir)'; export EV_SRCDIR; \
+	EV_BUILDDIR='$(abs_top_builddir)'; export EV_BUILDDIR; \
+	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT;
