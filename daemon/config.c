@@ -1,1 +1,834 @@
-/* placeholder: config */
+/*
+ * config.c — reads evhttpd.conf (Apache syntax) into an ev_config_t.
+ *
+ * Who runs it: the parent, at start-up and for every reload or config test, on one
+ * thread; nothing here locks. The result and every message live in the caller's pool
+ * (pconf); file buffers and word arrays live in a scratch sub-pool destroyed before
+ * config_load returns.
+ *
+ * Shape: config_syntax.c cuts text into logical lines and words and parses argument
+ * values; this file reads files (Include included) and dispatches each line through a
+ * descriptor table, as tmux has for its commands: name, handler, argument counts, and
+ * whether a later occurrence replaces or adds. Handlers only store what was
+ * written. Everything that depends on the whole configuration runs once at the end —
+ * relative paths (ServerRoot may come last), LogFormat nicknames (may follow the
+ * CustomLog using them) and Apache's MPM clamps — so directive order matters only in
+ * that a later single-valued directive wins. Include is the exception: like Apache it
+ * resolves against the ServerRoot known when it is read, since it must be read now.
+ * Parsing goes on after an error so one run shows the operator every mistake; a cap
+ * keeps a binary file named by mistake from flooding the output.
+ */
+#include "config.h"
+#include "config_syntax.h"
+
+#include <apr_file_info.h>
+#include <apr_file_io.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include <glob.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#define CONFIG_MAX_DEPTH        16         /* nested Include levels (files and directories) */
+#define CONFIG_MAX_ERRORS       50         /* errors reported before giving up */
+#define CONFIG_MAX_FILE         (16 << 20) /* bytes; a config file is never this large */
+#define CONFIG_MAX_SERVER_LIMIT 20000      /* Apache event MPM's MAX_SERVER_LIMIT */
+#define CONFIG_MAX_THREAD_LIMIT 100000     /* Apache event MPM's MAX_THREAD_LIMIT */
+
+typedef struct config_ctx config_ctx_t;
+typedef struct config_directive config_directive_t;
+
+/* A directive handler: argv holds the arguments only (argc within the table's bounds),
+ * valid until the handler returns. Returns NULL, or the error text without location. */
+typedef const char *(*config_handler_fn)(config_ctx_t *ctx, const config_directive_t *d, int argc,
+                                         char **argv);
+
+struct config_directive {
+    const char *name;          /* canonical spelling, used in messages */
+    config_handler_fn handler; /* stores the value */
+    int min_args;              /* fewest arguments */
+    int max_args;              /* most arguments, -1 for no limit */
+    int multi;                 /* 1: every occurrence adds; 0: a later one replaces */
+    size_t offset;             /* the ev_config_t field of the generic handlers */
+    long long minimum;         /* smallest value the numeric handlers accept */
+};
+
+struct config_ctx {
+    apr_pool_t *p;                 /* pconf: the result and the messages */
+    apr_pool_t *ptemp;             /* scratch, destroyed when config_load returns */
+    apr_array_header_t *msgs;      /* the caller's message list */
+    ev_config_t *cfg;              /* being filled */
+    const char *config_dir;        /* its absolute directory, the default ServerRoot */
+    apr_hash_t *set_at;            /* directive name -> "file:line" of its last occurrence */
+    apr_array_header_t *log_where; /* "file:line" of each CustomLog, parallel to custom_logs */
+    const char *file;              /* file (or "-C"/"-c") being read, for messages */
+    int line;                      /* its current line */
+    int depth;                     /* open Include levels */
+    int errors;                    /* errors reported so far */
+    int stopped;                   /* the error cap was reached */
+};
+
+static const char *const config_level_names[] = { "emerg", "alert",  "crit", "error",
+                                                  "warn",  "notice", "info", "debug" };
+
+/* ---- messages ---- */
+
+/* Appends "[warning: ][where: ]text" to the caller's list; NULL `where` for messages
+ * about the whole configuration. */
+static void config_msg(config_ctx_t *ctx, int is_error, const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+config_msg(config_ctx_t *ctx, int is_error, const char *where, const char *fmt, ...)
+{
+    const char *text;
+    va_list ap;
+
+    if (ctx->stopped)
+        return;
+    va_start(ap, fmt);
+    text = apr_pvsprintf(ctx->p, fmt, ap);
+    va_end(ap);
+    APR_ARRAY_PUSH(ctx->msgs, const char *) = apr_pstrcat(
+        ctx->p, is_error ? "" : "warning: ", where ? where : "", where ? ": " : "", text, NULL);
+    if (is_error && ++ctx->errors >= CONFIG_MAX_ERRORS) {
+        APR_ARRAY_PUSH(ctx->msgs, const char *) =
+            apr_psprintf(ctx->p, "too many errors (%d), stopping", ctx->errors);
+        ctx->stopped = 1;
+    }
+}
+
+#define config_error_at(ctx, where, ...) config_msg((ctx), 1, (where), __VA_ARGS__)
+#define config_warn_at(ctx, where, ...)  config_msg((ctx), 0, (where), __VA_ARGS__)
+
+static const char *
+config_where(config_ctx_t *ctx)
+{
+    return apr_psprintf(ctx->p, "%s:%d", ctx->file, ctx->line);
+}
+
+static const char *
+config_strerror(config_ctx_t *ctx, apr_status_t rv)
+{
+    char buf[128];
+
+    return apr_pstrdup(ctx->ptemp, apr_strerror(rv, buf, sizeof(buf)));
+}
+
+/* ---- paths ---- */
+
+/* Makes `path` absolute against `root` (cwd when NULL) with no trailing slash, so
+ * callers may append "/name". Fails only as apr_filepath_merge does. */
+static apr_status_t
+config_absolute(const char **out, const char *root, const char *path, apr_pool_t *p)
+{
+    char *abs;
+    size_t n;
+    apr_status_t rv = apr_filepath_merge(&abs, root, path, 0, p);
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    n = strlen(abs);
+    while (n > 1 && abs[n - 1] == '/')
+        abs[--n] = '\0';
+    *out = abs;
+    return APR_SUCCESS;
+}
+
+static void *
+config_field(config_ctx_t *ctx, const config_directive_t *d)
+{
+    return (char *)ctx->cfg + d->offset;
+}
+
+/* ---- generic handlers ---- */
+
+/* `Directive: "arg" why`, or NULL when there is no `why`. */
+static const char *
+config_bad_value(config_ctx_t *ctx, const config_directive_t *d, const char *arg, const char *why)
+{
+    return why ? apr_psprintf(ctx->ptemp, "%s: \"%s\" %s", d->name, arg, why) : NULL;
+}
+
+static const char *
+config_number(config_ctx_t *ctx, const config_directive_t *d, const char *arg, long long max,
+              long long *out)
+{
+    int rc = config_syntax_number(arg, out);
+    const char *why = NULL;
+
+    if (rc == -1)
+        why = "is not a number";
+    else if (*out < d->minimum)
+        why = d->minimum == 0 ? "must not be negative"
+                              : apr_psprintf(ctx->ptemp, "must be at least %" APR_INT64_T_FMT,
+                                             (apr_int64_t)d->minimum);
+    else if (rc == -2 || *out > max)
+        why = apr_psprintf(ctx->ptemp, "is too large (at most %" APR_INT64_T_FMT ")",
+                           (apr_int64_t)max);
+    return config_bad_value(ctx, d, arg, why);
+}
+
+static const char *
+config_int(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    long long v;
+    const char *err = config_number(ctx, d, argv[0], INT_MAX, &v);
+
+    if (!err)
+        *(int *)config_field(ctx, d) = (int)v;
+    return err;
+}
+
+static const char *
+config_off(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    long long v;
+    const char *err = config_number(ctx, d, argv[0], LLONG_MAX, &v);
+
+    if (!err)
+        *(apr_off_t *)config_field(ctx, d) = (apr_off_t)v;
+    return err;
+}
+
+static const char *
+config_interval(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *why = config_syntax_interval(argv[0], config_field(ctx, d));
+
+    return config_bad_value(ctx, d, argv[0], why);
+}
+
+/* A string, or a path kept as written until config_resolve_paths. */
+static const char *
+config_string(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    if (*argv[0] == '\0')
+        return apr_psprintf(ctx->ptemp, "%s: empty value", d->name);
+    *(const char **)config_field(ctx, d) = apr_pstrdup(ctx->p, argv[0]);
+    return NULL;
+}
+
+static const char *
+config_flag(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    if (strcasecmp(argv[0], "on") != 0 && strcasecmp(argv[0], "off") != 0)
+        return apr_psprintf(ctx->ptemp, "%s takes On or Off", d->name);
+    *(int *)config_field(ctx, d) = strcasecmp(argv[0], "on") == 0;
+    return NULL;
+}
+
+/* ---- specific handlers ---- */
+
+static const char *
+config_factor(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *why = config_syntax_decimal(argv[0], &ctx->cfg->async_request_worker_factor);
+
+    return config_bad_value(ctx, d, argv[0], why);
+}
+
+static const char *
+config_log_level(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *s = argv[0];
+    int i;
+
+    for (i = 0; i <= EV_LOG_DEBUG; i++)
+        if (strcasecmp(s, config_level_names[i]) == 0)
+            break;
+    /* Apache's trace levels are finer than debug; here they all mean debug. */
+    if (i > EV_LOG_DEBUG && strncasecmp(s, "trace", 5) == 0 && s[5] >= '1' && s[5] <= '8' &&
+        s[6] == '\0')
+        i = EV_LOG_DEBUG;
+    if (i > EV_LOG_DEBUG)
+        return apr_psprintf(ctx->ptemp,
+                            "%s: \"%s\" is not a level (emerg, alert, crit, error, warn, notice, "
+                            "info, debug, trace1..trace8)",
+                            d->name, s);
+    ctx->cfg->log_level = i;
+    return NULL;
+}
+
+static const char *
+config_error_log(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    if (argv[0][0] == '|')
+        return apr_psprintf(ctx->ptemp, "%s: piped logs are not supported", d->name);
+    if (strncasecmp(argv[0], "syslog", 6) == 0 && (argv[0][6] == '\0' || argv[0][6] == ':'))
+        return apr_psprintf(ctx->ptemp, "%s: syslog is not supported; name a file", d->name);
+    return config_string(ctx, d, argc, argv);
+}
+
+static const char *
+config_custom_log(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    ev_customlog_t *log;
+
+    if (argv[0][0] == '|')
+        return apr_psprintf(ctx->ptemp, "%s: piped logs are not supported", d->name);
+    if (argv[0][0] == '\0' || argv[1][0] == '\0')
+        return apr_psprintf(ctx->ptemp, "%s: empty argument", d->name);
+    log = apr_array_push(ctx->cfg->custom_logs);
+    log->path = apr_pstrdup(ctx->p, argv[0]);
+    log->format = apr_pstrdup(ctx->p, argv[1]);
+    APR_ARRAY_PUSH(ctx->log_where, const char *) = config_where(ctx);
+    return NULL;
+}
+
+static const char *
+config_log_format(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    if (argv[1][0] == '\0')
+        return apr_psprintf(ctx->ptemp, "%s: empty nickname", d->name);
+    if (strchr(argv[1], '%'))
+        return apr_psprintf(ctx->ptemp,
+                            "%s: nickname \"%s\" contains %%; the order is format, nickname",
+                            d->name, argv[1]);
+    apr_hash_set(ctx->cfg->log_formats, apr_pstrdup(ctx->p, argv[1]), APR_HASH_KEY_STRING,
+                 apr_pstrdup(ctx->p, argv[0]));
+    return NULL;
+}
+
+static const char *
+config_directory_index(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    int i;
+
+    for (i = 0; i < argc; i++)
+        if (argv[i][0] == '\0')
+            return apr_psprintf(ctx->ptemp, "%s: empty file name", d->name);
+    for (i = 0; i < argc; i++)
+        APR_ARRAY_PUSH(ctx->cfg->directory_index, const char *) = apr_pstrdup(ctx->p, argv[i]);
+    return NULL;
+}
+
+/* ServerRoot takes effect at once because a later Include resolves against it. A
+ * relative one is taken from the main file's directory, not the caller's cwd. */
+static const char *
+config_server_root(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *path;
+    apr_finfo_t fi;
+    apr_status_t rv = config_absolute(&path, ctx->config_dir, argv[0], ctx->p);
+
+    if (rv == APR_SUCCESS)
+        rv = apr_stat(&fi, path, APR_FINFO_TYPE, ctx->ptemp);
+    if (rv != APR_SUCCESS)
+        return apr_psprintf(ctx->ptemp, "%s: %s: %s", d->name, argv[0], config_strerror(ctx, rv));
+    if (fi.filetype != APR_DIR)
+        return apr_psprintf(ctx->ptemp, "%s: %s is not a directory", d->name, path);
+    ctx->cfg->server_root = path;
+    return NULL;
+}
+
+static const char *
+config_listen(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    ev_listen_cfg_t parsed, *l;
+    const char *why = config_syntax_listen(argv[0], &parsed, ctx->p);
+    int i;
+
+    if (why)
+        return apr_psprintf(ctx->ptemp, "%s: %s", d->name, why);
+    for (i = 0; i < ctx->cfg->listens->nelts; i++) {
+        l = &APR_ARRAY_IDX(ctx->cfg->listens, i, ev_listen_cfg_t);
+        if (l->family == parsed.family && l->port == parsed.port &&
+            (l->host == parsed.host ||
+             (l->host && parsed.host && strcmp(l->host, parsed.host) == 0)))
+            return apr_psprintf(ctx->ptemp, "%s %s duplicates %s %s at %s", d->name, argv[0],
+                                d->name, l->spec, l->where);
+    }
+    parsed.spec = apr_pstrdup(ctx->p, argv[0]);
+    parsed.where = config_where(ctx);
+    APR_ARRAY_PUSH(ctx->cfg->listens, ev_listen_cfg_t) = parsed;
+    return NULL;
+}
+
+static const char *
+config_request_read_timeout(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *why;
+    int i, stage, seconds;
+
+    for (i = 0; i < argc; i++) {
+        if ((why = config_syntax_stage(argv[i], &stage, &seconds, ctx->ptemp)) != NULL)
+            return apr_psprintf(ctx->ptemp, "%s: %s", d->name, why);
+        if (stage == CONFIG_STAGE_HEADER)
+            ctx->cfg->header_read_timeout = apr_time_from_sec(seconds);
+        else if (stage == CONFIG_STAGE_BODY)
+            ctx->cfg->body_read_timeout = apr_time_from_sec(seconds);
+    }
+    return NULL;
+}
+
+/* ---- Include ---- */
+
+static int config_read_file(config_ctx_t *ctx, const char *path, const char *label,
+                            const char *from);
+static void config_include_glob(config_ctx_t *ctx, const char *pattern, int optional,
+                                const char *from);
+
+/* Includes one path: a directory contributes its entries in sorted order, as in
+ * Apache; depth counts directories too so a symlink loop ends. */
+static void
+config_include_path(config_ctx_t *ctx, const char *path, int optional, const char *from)
+{
+    apr_finfo_t fi;
+    apr_status_t rv = apr_stat(&fi, path, APR_FINFO_TYPE, ctx->ptemp);
+
+    if (ctx->depth >= CONFIG_MAX_DEPTH) {
+        config_error_at(ctx, from, "Include: %s: nested deeper than %d levels (recursive Include?)",
+                        path, CONFIG_MAX_DEPTH);
+        return;
+    }
+    if (optional && APR_STATUS_IS_ENOENT(rv))
+        return;
+    if (rv == APR_SUCCESS && fi.filetype == APR_DIR) {
+        ctx->depth++;
+        config_include_glob(ctx, apr_pstrcat(ctx->ptemp, path, "/*", NULL), 1, from);
+        ctx->depth--;
+        return;
+    }
+    (void)config_read_file(ctx, path, path, from);
+}
+
+static void
+config_include_glob(config_ctx_t *ctx, const char *pattern, int optional, const char *from)
+{
+    glob_t g;
+    size_t i;
+    int rc;
+
+    memset(&g, 0, sizeof(g));
+    rc = glob(pattern, 0, NULL, &g);
+    if (rc == GLOB_NOMATCH && !optional)
+        config_error_at(ctx, from, "Include: %s: no file matches", pattern);
+    else if (rc != 0 && rc != GLOB_NOMATCH)
+        config_error_at(ctx, from, "Include: %s: cannot expand the pattern", pattern);
+    for (i = 0; rc == 0 && i < g.gl_pathc && !ctx->stopped; i++)
+        config_include_path(ctx, g.gl_pathv[i], 0, from);
+    globfree(&g);
+}
+
+/* Include and IncludeOptional: as in Apache 2.4, the optional form ignores a pattern
+ * matching nothing and a path that does not exist. */
+static const char *
+config_include_as(config_ctx_t *ctx, const config_directive_t *d, char **argv, int optional)
+{
+    const char *path, *from = config_where(ctx);
+    apr_status_t rv = config_absolute(&path, ctx->cfg->server_root, argv[0], ctx->ptemp);
+
+    if (rv != APR_SUCCESS)
+        return apr_psprintf(ctx->ptemp, "%s: %s: %s", d->name, argv[0], config_strerror(ctx, rv));
+    if (strpbrk(path, "*?["))
+        config_include_glob(ctx, path, optional, from);
+    else
+        config_include_path(ctx, path, optional, from);
+    return NULL;
+}
+
+static const char *
+config_include(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    return config_include_as(ctx, d, argv, 0);
+}
+
+static const char *
+config_include_optional(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    return config_include_as(ctx, d, argv, 1);
+}
+
+/* ---- the directive table ---- */
+
+#define CONFIG_AT(field) offsetof(ev_config_t, field)
+
+static const config_directive_t config_directives[] = {
+    { "AsyncRequestWorkerFactor", config_factor, 1, 1, 0, 0, 0 },
+    { "ControlGroup", config_string, 1, 1, 0, CONFIG_AT(control_group), 0 },
+    { "ControlSocket", config_string, 1, 1, 0, CONFIG_AT(control_socket), 0 },
+    { "CustomLog", config_custom_log, 2, 2, 1, 0, 0 },
+    { "DefaultRuntimeDir", config_string, 1, 1, 0, CONFIG_AT(runtime_dir), 0 },
+    { "DirectoryIndex", config_directory_index, 1, -1, 1, 0, 0 },
+    { "DocumentRoot", config_string, 1, 1, 0, CONFIG_AT(document_root), 0 },
+    { "ErrorLog", config_error_log, 1, 1, 0, CONFIG_AT(error_log), 0 },
+    { "GracefulRestartTimeout", config_interval, 1, 1, 0, CONFIG_AT(graceful_restart_timeout), 0 },
+    { "GracefulShutdownTimeout", config_interval, 1, 1, 0, CONFIG_AT(graceful_shutdown_timeout),
+      0 },
+    { "Group", config_string, 1, 1, 0, CONFIG_AT(group), 0 },
+    { "Include", config_include, 1, 1, 1, 0, 0 },
+    { "IncludeOptional", config_include_optional, 1, 1, 1, 0, 0 },
+    { "KeepAlive", config_flag, 1, 1, 0, CONFIG_AT(keepalive), 0 },
+    { "KeepAliveTimeout", config_interval, 1, 1, 0, CONFIG_AT(keepalive_timeout), 0 },
+    { "LimitRequestBody", config_off, 1, 1, 0, CONFIG_AT(limit_request_body), 0 },
+    { "LimitRequestFieldSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_field_size), 1 },
+    { "LimitRequestFields", config_int, 1, 1, 0, CONFIG_AT(limit_request_fields), 1 },
+    { "LimitRequestLine", config_int, 1, 1, 0, CONFIG_AT(limit_request_line), 1 },
+    { "Listen", config_listen, 1, 1, 1, 0, 0 },
+    { "ListenBacklog", config_int, 1, 1, 0, CONFIG_AT(listen_backlog), 1 },
+    { "LogFormat", config_log_format, 2, 2, 1, 0, 0 },
+    { "LogLevel", config_log_level, 1, 1, 0, 0, 0 },
+    { "MaxConnectionsPerChild", config_int, 1, 1, 0, CONFIG_AT(max_connections_per_child), 0 },
+    { "MaxKeepAliveRequests", config_int, 1, 1, 0, CONFIG_AT(max_keepalive_requests), 0 },
+    { "MaxRequestWorkers", config_int, 1, 1, 0, CONFIG_AT(max_request_workers), 0 },
+    { "MaxSpareThreads", config_int, 1, 1, 0, CONFIG_AT(max_spare_threads), 0 },
+    { "MinSpareThreads", config_int, 1, 1, 0, CONFIG_AT(min_spare_threads), 0 },
+    { "PidFile", config_string, 1, 1, 0, CONFIG_AT(pid_file), 0 },
+    { "RequestReadTimeout", config_request_read_timeout, 1, 3, 0, 0, 0 },
+    { "ScoreboardFile", config_string, 1, 1, 0, CONFIG_AT(scoreboard_file), 0 },
+    { "ServerLimit", config_int, 1, 1, 0, CONFIG_AT(server_limit), 0 },
+    { "ServerName", config_string, 1, 1, 0, CONFIG_AT(server_name), 0 },
+    { "ServerRoot", config_server_root, 1, 1, 0, 0, 0 },
+    { "StartServers", config_int, 1, 1, 0, CONFIG_AT(start_servers), 0 },
+    { "ThreadLimit", config_int, 1, 1, 0, CONFIG_AT(thread_limit), 0 },
+    { "ThreadsPerChild", config_int, 1, 1, 0, CONFIG_AT(threads_per_child), 0 },
+    { "Timeout", config_interval, 1, 1, 0, CONFIG_AT(timeout), 0 },
+    { "TypesConfig", config_string, 1, 1, 0, CONFIG_AT(types_config), 0 },
+    { "User", config_string, 1, 1, 0, CONFIG_AT(user), 0 },
+};
+
+/* Paths resolved once loading ends; DefaultRuntimeDir first, the others may default
+ * into it. */
+static const struct {
+    const char *name; /* the directive */
+    size_t offset;    /* its ev_config_t field */
+    const char *dflt; /* value when unset, or NULL to leave it NULL */
+    int in_runtime;   /* the default is relative to DefaultRuntimeDir */
+} config_paths[] = {
+    { "DefaultRuntimeDir", CONFIG_AT(runtime_dir), "/run/evhttpd", 0 },
+    { "DocumentRoot", CONFIG_AT(document_root), "htdocs", 0 },
+    { "TypesConfig", CONFIG_AT(types_config), "/etc/mime.types", 0 },
+    { "ErrorLog", CONFIG_AT(error_log), NULL, 0 },
+    { "PidFile", CONFIG_AT(pid_file), "evhttpd.pid", 1 },
+    { "ScoreboardFile", CONFIG_AT(scoreboard_file), "scoreboard", 1 },
+    { "ControlSocket", CONFIG_AT(control_socket), "ctl.sock", 1 },
+};
+
+#define CONFIG_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const config_directive_t *
+config_find(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < CONFIG_COUNT(config_directives); i++)
+        if (strcasecmp(name, config_directives[i].name) == 0)
+            return &config_directives[i];
+    return NULL;
+}
+
+static const char *
+config_arity(config_ctx_t *ctx, const config_directive_t *d)
+{
+    static const char *const n[] = { "no", "one", "two", "three" };
+    int lo = d->min_args, hi = d->max_args;
+
+    if (hi < 0)
+        return apr_psprintf(ctx->ptemp, "at least %s argument%s", n[lo], lo == 1 ? "" : "s");
+    if (lo == hi)
+        return apr_psprintf(ctx->ptemp, "%s argument%s", n[lo], lo == 1 ? "" : "s");
+    return apr_psprintf(ctx->ptemp, "%s %s %s arguments", n[lo], hi == lo + 1 ? "or" : "to", n[hi]);
+}
+
+/* ---- reading ---- */
+
+static void
+config_line(config_ctx_t *ctx, char *line, apr_array_header_t *words)
+{
+    const config_directive_t *d;
+    const char *err;
+    char **argv;
+    int argc;
+
+    while (apr_isspace(*line))
+        line++;
+    if (*line == '\0' || *line == '#')
+        return;
+    if ((err = config_syntax_split(line, words)) != NULL) {
+        config_error_at(ctx, config_where(ctx), "%s", err);
+        return;
+    }
+    argv = (char **)words->elts;
+    argc = words->nelts - 1;
+    if ((d = config_find(argv[0])) == NULL) {
+        config_error_at(ctx, config_where(ctx), "unknown directive \"%s\"", argv[0]);
+        return;
+    }
+    if (argc < d->min_args || (d->max_args >= 0 && argc > d->max_args)) {
+        config_error_at(ctx, config_where(ctx), "%s takes %s", d->name, config_arity(ctx, d));
+        return;
+    }
+    if ((err = d->handler(ctx, d, argc, argv + 1)) != NULL)
+        config_error_at(ctx, config_where(ctx), "%s", err);
+    else if (!d->multi)
+        apr_hash_set(ctx->set_at, d->name, APR_HASH_KEY_STRING, config_where(ctx));
+}
+
+/* Reads one whole file and parses it. `label` names it in messages; `from` is the
+ * Include's "file:line" (NULL for the main file) and prefixes failures. Returns 0
+ * when the file could not be read (reported), 1 otherwise. */
+static int
+config_read_file(config_ctx_t *ctx, const char *path, const char *label, const char *from)
+{
+    const char *saved_file = ctx->file, *what = NULL;
+    int saved_line = ctx->line, lineno = 0;
+    apr_array_header_t *words;
+    apr_pool_t *scratch;
+    apr_status_t rv;
+    apr_finfo_t fi;
+    apr_file_t *f;
+    apr_size_t n = 0;
+    char *buf, *pos;
+
+    apr_pool_create(&scratch, ctx->ptemp);
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, scratch);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_TYPE, f);
+    if (rv != APR_SUCCESS)
+        what = apr_pstrcat(scratch, "cannot open: ", config_strerror(ctx, rv), NULL);
+    else if (fi.filetype != APR_REG)
+        what = "not a regular file";
+    else if (fi.size > CONFIG_MAX_FILE)
+        what = "too large for a configuration file";
+    if (!what) {
+        buf = apr_palloc(scratch, (apr_size_t)fi.size + 1);
+        rv = fi.size ? apr_file_read_full(f, buf, (apr_size_t)fi.size, &n) : APR_SUCCESS;
+        if (rv != APR_SUCCESS && !APR_STATUS_IS_EOF(rv))
+            what = apr_pstrcat(scratch, "cannot read: ", config_strerror(ctx, rv), NULL);
+        else if (memchr(buf, '\0', n))
+            what = "contains a NUL byte; not a text file";
+    }
+    if (what) {
+        config_error_at(ctx, from, "%s%s: %s", from ? "Include: " : "", label, what);
+        apr_pool_destroy(scratch);
+        return 0;
+    }
+    words = apr_array_make(scratch, 8, sizeof(char *));
+    ctx->file = label;
+    ctx->depth++;
+    for (pos = buf; pos < buf + n && !ctx->stopped;) {
+        ctx->line = lineno + 1;
+        config_line(ctx, config_syntax_next_line(&pos, buf + n, &lineno), words);
+    }
+    ctx->depth--;
+    ctx->file = saved_file;
+    ctx->line = saved_line;
+    apr_pool_destroy(scratch);
+    return 1;
+}
+
+/* Applies -C or -c directives; each string is one line, named "-C:N" / "-c:N". */
+static void
+config_read_strings(config_ctx_t *ctx, const char *label, const apr_array_header_t *lines)
+{
+    apr_array_header_t *words = apr_array_make(ctx->ptemp, 8, sizeof(char *));
+    const char *s;
+    int i;
+
+    for (i = 0; lines && i < lines->nelts && !ctx->stopped; i++) {
+        if ((s = APR_ARRAY_IDX(lines, i, const char *)) == NULL)
+            continue;
+        ctx->file = label;
+        ctx->line = i + 1;
+        config_line(ctx, apr_pstrdup(ctx->ptemp, s), words);
+    }
+}
+
+/* ---- end of loading ---- */
+
+static void
+config_resolve_paths(config_ctx_t *ctx)
+{
+    ev_config_t *c = ctx->cfg;
+    const char **field, *root, *raw;
+    apr_status_t rv;
+    size_t i;
+    int j;
+
+    for (i = 0; i < CONFIG_COUNT(config_paths); i++) {
+        field = (const char **)((char *)c + config_paths[i].offset);
+        raw = *field ? *field : config_paths[i].dflt;
+        root = *field || !config_paths[i].in_runtime ? c->server_root : c->runtime_dir;
+        if (raw && (rv = config_absolute(field, root, raw, ctx->p)) != APR_SUCCESS)
+            config_error_at(ctx,
+                            apr_hash_get(ctx->set_at, config_paths[i].name, APR_HASH_KEY_STRING),
+                            "%s: %s: %s", config_paths[i].name, raw, config_strerror(ctx, rv));
+    }
+    for (j = 0; j < c->custom_logs->nelts; j++) {
+        ev_customlog_t *log = &APR_ARRAY_IDX(c->custom_logs, j, ev_customlog_t);
+        const char *where = APR_ARRAY_IDX(ctx->log_where, j, const char *);
+        const char *named = apr_hash_get(c->log_formats, log->format, APR_HASH_KEY_STRING);
+
+        if (named)
+            log->format = named;
+        else if (!strchr(log->format, '%'))
+            config_warn_at(ctx, where,
+                           "CustomLog: \"%s\" is not a LogFormat nickname; logging it literally",
+                           log->format);
+        raw = log->path;
+        if ((rv = config_absolute(&log->path, c->server_root, raw, ctx->p)) != APR_SUCCESS)
+            config_error_at(ctx, where, "CustomLog: %s: %s", raw, config_strerror(ctx, rv));
+    }
+}
+
+/* Sets *value to `to` with a warning naming where the directive was set, if it was. */
+static void config_adjust(config_ctx_t *ctx, const char *name, int *value, int to, const char *fmt,
+                          ...) __attribute__((format(printf, 5, 6)));
+
+static void
+config_adjust(config_ctx_t *ctx, const char *name, int *value, int to, const char *fmt, ...)
+{
+    const char *reason;
+    va_list ap;
+
+    va_start(ap, fmt);
+    reason = apr_pvsprintf(ctx->ptemp, fmt, ap);
+    va_end(ap);
+    config_warn_at(ctx, apr_hash_get(ctx->set_at, name, APR_HASH_KEY_STRING),
+                   "%s %d %s, %s it to %d", name, *value, reason,
+                   to < *value ? "lowering" : "raising", to);
+    *value = to;
+}
+
+/* The event MPM's checks (event_check_config), after everything is read. */
+static void
+config_clamp(config_ctx_t *ctx)
+{
+    ev_config_t *c = ctx->cfg;
+    long long limit;
+
+    if (c->server_limit > CONFIG_MAX_SERVER_LIMIT)
+        config_adjust(ctx, "ServerLimit", &c->server_limit, CONFIG_MAX_SERVER_LIMIT,
+                      "exceeds the maximum %d", CONFIG_MAX_SERVER_LIMIT);
+    if (c->server_limit < 1)
+        config_adjust(ctx, "ServerLimit", &c->server_limit, 1, "is less than 1");
+    if (c->thread_limit > CONFIG_MAX_THREAD_LIMIT)
+        config_adjust(ctx, "ThreadLimit", &c->thread_limit, CONFIG_MAX_THREAD_LIMIT,
+                      "exceeds the maximum %d", CONFIG_MAX_THREAD_LIMIT);
+    if (c->thread_limit < 1)
+        config_adjust(ctx, "ThreadLimit", &c->thread_limit, 1, "is less than 1");
+    if (c->threads_per_child > c->thread_limit)
+        config_adjust(ctx, "ThreadsPerChild", &c->threads_per_child, c->thread_limit,
+                      "exceeds ThreadLimit %d", c->thread_limit);
+    if (c->threads_per_child < 1)
+        config_adjust(ctx, "ThreadsPerChild", &c->threads_per_child, 1, "is less than 1");
+    if (c->max_request_workers < c->threads_per_child)
+        config_adjust(ctx, "MaxRequestWorkers", &c->max_request_workers, c->threads_per_child,
+                      "is less than ThreadsPerChild %d", c->threads_per_child);
+    if (c->max_request_workers % c->threads_per_child)
+        config_adjust(ctx, "MaxRequestWorkers", &c->max_request_workers,
+                      c->max_request_workers / c->threads_per_child * c->threads_per_child,
+                      "is not a multiple of ThreadsPerChild %d", c->threads_per_child);
+    limit = (long long)c->server_limit * c->threads_per_child; /* <= 2e9, fits an int */
+    if (c->max_request_workers > limit)
+        config_adjust(ctx, "MaxRequestWorkers", &c->max_request_workers, (int)limit,
+                      "exceeds ServerLimit %d x ThreadsPerChild %d", c->server_limit,
+                      c->threads_per_child);
+    if (c->start_servers > c->server_limit)
+        config_adjust(ctx, "StartServers", &c->start_servers, c->server_limit,
+                      "exceeds ServerLimit %d", c->server_limit);
+    if (c->start_servers < 1)
+        config_adjust(ctx, "StartServers", &c->start_servers, 1, "is less than 1");
+    if (c->min_spare_threads < 1)
+        config_adjust(ctx, "MinSpareThreads", &c->min_spare_threads, 1, "is less than 1");
+    limit = (long long)c->min_spare_threads + c->threads_per_child;
+    if (c->max_spare_threads < limit)
+        config_adjust(ctx, "MaxSpareThreads", &c->max_spare_threads,
+                      limit > INT_MAX ? INT_MAX : (int)limit,
+                      "is less than MinSpareThreads %d + ThreadsPerChild %d", c->min_spare_threads,
+                      c->threads_per_child);
+}
+
+static ev_config_t *
+config_defaults(apr_pool_t *p)
+{
+    ev_config_t *c = apr_pcalloc(p, sizeof(*c));
+
+    c->listens = apr_array_make(p, 4, sizeof(ev_listen_cfg_t));
+    c->listen_backlog = 511;
+    c->directory_index = apr_array_make(p, 2, sizeof(const char *));
+    c->user = "evhttpd";
+    c->group = "evhttpd";
+    c->log_level = EV_LOG_WARN;
+    c->custom_logs = apr_array_make(p, 2, sizeof(ev_customlog_t));
+    c->log_formats = apr_hash_make(p);
+    apr_hash_set(c->log_formats, "common", APR_HASH_KEY_STRING, "%h %l %u %t \"%r\" %>s %b");
+    apr_hash_set(c->log_formats, "combined", APR_HASH_KEY_STRING,
+                 "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\"");
+    c->start_servers = 3;
+    c->server_limit = 16;
+    c->thread_limit = 64;
+    c->threads_per_child = 25;
+    c->max_request_workers = 400;
+    c->min_spare_threads = 75;
+    c->max_spare_threads = 250;
+    c->async_request_worker_factor = 2;
+    c->keepalive = 1;
+    c->keepalive_timeout = apr_time_from_sec(5);
+    c->max_keepalive_requests = 100;
+    c->timeout = apr_time_from_sec(60);
+    c->header_read_timeout = apr_time_from_sec(20);
+    c->body_read_timeout = apr_time_from_sec(20);
+    c->limit_request_line = 8190;
+    c->limit_request_field_size = 8190;
+    c->limit_request_fields = 100;
+    c->limit_request_body = (apr_off_t)1 << 30;
+    return c;
+}
+
+apr_status_t
+config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
+            const apr_array_header_t *post, apr_pool_t *p, apr_array_header_t *msgs)
+{
+    config_ctx_t ctx = { 0 };
+    const char *abs, *slash;
+    apr_status_t rv;
+    int main_read;
+
+    *out = NULL;
+    ctx.p = p;
+    ctx.msgs = msgs;
+    ctx.cfg = config_defaults(p);
+    ctx.set_at = apr_hash_make(p);
+    ctx.log_where = apr_array_make(p, 2, sizeof(const char *));
+    if ((rv = apr_pool_create(&ctx.ptemp, p)) != APR_SUCCESS)
+        return rv;
+    if ((rv = config_absolute(&abs, NULL, file, p)) != APR_SUCCESS) {
+        config_error_at(&ctx, file, "cannot resolve the path: %s", config_strerror(&ctx, rv));
+        apr_pool_destroy(ctx.ptemp);
+        return APR_EINVAL;
+    }
+    slash = strrchr(abs, '/');
+    ctx.config_dir = slash == abs ? "/" : apr_pstrmemdup(p, abs, (apr_size_t)(slash - abs));
+    ctx.cfg->file = abs;
+    ctx.cfg->server_root = ctx.config_dir;
+
+    config_read_strings(&ctx, "-C", pre);
+    main_read = config_read_file(&ctx, abs, file, NULL);
+    config_read_strings(&ctx, "-c", post);
+    /* A file that could not be read has no Listen; saying so would only add noise. */
+    if (ctx.cfg->listens->nelts == 0 && main_read)
+        config_error_at(&ctx, file, "no Listen directive");
+    config_resolve_paths(&ctx);
+    if (ctx.cfg->directory_index->nelts == 0)
+        APR_ARRAY_PUSH(ctx.cfg->directory_index, const char *) = "index.html";
+    if (ctx.errors == 0)
+        config_clamp(&ctx);
+    apr_pool_destroy(ctx.ptemp);
+    if (ctx.errors > 0)
+        return APR_EINVAL;
+    *out = ctx.cfg;
+    return APR_SUCCESS;
+}
+
+const char *
+config_log_level_name(int level)
+{
+    if (level < EV_LOG_EMERG || level > EV_LOG_DEBUG)
+        return "unknown";
+    return config_level_names[level];
+}

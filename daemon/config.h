@@ -13,6 +13,7 @@
 #include <apr_tables.h>
 #include <apr_hash.h>
 #include <apr_time.h>
+#include <apr_network_io.h> /* apr_port_t, APR_INET* */
 
 /* LogLevel values, Apache's order. */
 enum {
@@ -49,38 +50,39 @@ typedef struct {
     apr_array_header_t *listens; /* Listen: ev_listen_cfg_t, in order; never empty after load */
     int listen_backlog;          /* ListenBacklog (511) */
 
-    const char *document_root;          /* DocumentRoot, absolute (default ServerRoot/htdocs) */
+    const char *document_root;           /* DocumentRoot, absolute (default ServerRoot/htdocs) */
     apr_array_header_t *directory_index; /* DirectoryIndex: const char * (default index.html) */
-    const char *types_config;           /* TypesConfig (/etc/mime.types) */
-    const char *server_name;            /* ServerName (default: none) */
+    const char *types_config;            /* TypesConfig (/etc/mime.types) */
+    const char *server_name;             /* ServerName (default: none) */
 
     const char *user;  /* User (evhttpd); only used when started as root */
     const char *group; /* Group (evhttpd) */
 
-    const char *pid_file;        /* PidFile, absolute, or NULL for none (default runtime_dir/evhttpd.pid) */
-    const char *error_log;       /* ErrorLog, absolute, or NULL for stderr */
-    int log_level;               /* LogLevel (EV_LOG_WARN) */
+    const char
+        *pid_file; /* PidFile, absolute, or NULL for none (default runtime_dir/evhttpd.pid) */
+    const char *error_log;           /* ErrorLog, absolute, or NULL for stderr */
+    int log_level;                   /* LogLevel (EV_LOG_WARN) */
     apr_array_header_t *custom_logs; /* CustomLog: ev_customlog_t */
-    apr_hash_t *log_formats;     /* LogFormat nickname -> format; has common and combined */
+    apr_hash_t *log_formats;         /* LogFormat nickname -> format; has common and combined */
 
     const char *scoreboard_file; /* ScoreboardFile, absolute (default runtime_dir/scoreboard) */
     const char *control_socket;  /* ControlSocket, absolute (default runtime_dir/ctl.sock) */
     const char *control_group;   /* ControlGroup, or NULL */
 
-    int start_servers;            /* StartServers (3) */
-    int server_limit;             /* ServerLimit (16) */
-    int thread_limit;             /* ThreadLimit (64) */
-    int threads_per_child;        /* ThreadsPerChild (25), clamped to ThreadLimit */
-    int max_request_workers;      /* MaxRequestWorkers (400), clamped, multiple of ThreadsPerChild */
-    int min_spare_threads;        /* MinSpareThreads (75) */
-    int max_spare_threads;        /* MaxSpareThreads (250), raised to MinSpare + ThreadsPerChild */
-    int max_connections_per_child; /* MaxConnectionsPerChild (0 = unlimited) */
+    int start_servers;       /* StartServers (3) */
+    int server_limit;        /* ServerLimit (16) */
+    int thread_limit;        /* ThreadLimit (64) */
+    int threads_per_child;   /* ThreadsPerChild (25), clamped to ThreadLimit */
+    int max_request_workers; /* MaxRequestWorkers (400), clamped, multiple of ThreadsPerChild */
+    int min_spare_threads;   /* MinSpareThreads (75) */
+    int max_spare_threads;   /* MaxSpareThreads (250), raised to MinSpare + ThreadsPerChild */
+    int max_connections_per_child;      /* MaxConnectionsPerChild (0 = unlimited) */
     double async_request_worker_factor; /* AsyncRequestWorkerFactor (2), fractions allowed */
 
-    int keepalive;                        /* KeepAlive On|Off (On) */
-    apr_interval_time_t keepalive_timeout; /* KeepAliveTimeout (5 s; accepts "ms") */
-    int max_keepalive_requests;           /* MaxKeepAliveRequests (100; 0 = unlimited) */
-    apr_interval_time_t timeout;          /* Timeout (60 s) */
+    int keepalive;                                 /* KeepAlive On|Off (On) */
+    apr_interval_time_t keepalive_timeout;         /* KeepAliveTimeout (5 s; accepts "ms") */
+    int max_keepalive_requests;                    /* MaxKeepAliveRequests (100; 0 = unlimited) */
+    apr_interval_time_t timeout;                   /* Timeout (60 s) */
     apr_interval_time_t graceful_shutdown_timeout; /* GracefulShutdownTimeout (0 = wait forever) */
     apr_interval_time_t graceful_restart_timeout;  /* GracefulRestartTimeout (0 = wait forever) */
 
@@ -101,6 +103,9 @@ typedef struct {
  * errors as "file:line: message" (-C/-c lines are named "-C:N" / "-c:N"),
  * warnings prefixed "warning: ". Returns APR_SUCCESS, or APR_EINVAL when at least
  * one error was found (then *out is NULL). Not thread-safe (uses p).
+ * Messages come in reading order (-C, the file with its Includes in place, -c), then
+ * those of the end-of-load checks; clamp warnings (present with APR_SUCCESS) are only
+ * produced when there is no error. Errors stop being collected after 50.
  */
 apr_status_t config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
                          const apr_array_header_t *post, apr_pool_t *p, apr_array_header_t *msgs);

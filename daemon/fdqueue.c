@@ -1,1 +1,311 @@
-/* placeholder: fdqueue */
+/*
+ * fdqueue.c — listener-to-worker hand-off: a bounded MPMC ring and idle accounting.
+ *
+ * Who runs it: in a child, the listener pushes (and reserves), the workers pop;
+ * any thread may push, so a worker can queue work too. What it owns: the ring of
+ * cells and one mutex/condvar pair, all in the pool given to fdqueue_create (a
+ * cleanup destroys the pair). Shutdown: fdqueue_terminate sets a flag under the
+ * mutex and broadcasts; workers drain the ring and get APR_EOF.
+ *
+ * The ring (Dmitry Vyukov's bounded MPMC queue). Cell i holds a sequence number:
+ * `pos` when it is free for the push that claims ring position `pos` (pos & mask
+ * == i), `pos + 1` once that push has stored its item, `pos + capacity` once the
+ * pop at `pos` has copied the item out (free for the next lap). A push claims a
+ * position by CAS on `tail` when the cell says "free for pos", stores the item and
+ * publishes it by storing the sequence; a pop likewise claims by CAS on `head` when
+ * the cell says "full for pos". The sequence store/load pair (release/acquire or
+ * stronger) orders the plain `item` field between the two. A claimed position that
+ * is not yet published makes the ring look empty (to pops) or a not yet vacated
+ * cell makes it look full (to pushes) for that instant; both are retried by the
+ * callers, never lost.
+ *
+ * Idle accounting: `idlers` (see fdqueue.h) is a plain atomic counter; every change
+ * is a read-modify-write so that on_idle fires exactly on the 0 -> 1 steps, which
+ * are the only way it can become positive: idlers moves in steps of one.
+ *
+ * Sleeping without a lock on the hot path. A pop that finds the ring empty takes
+ * the mutex, registers in `sleepers`, tries the ring again and only then waits on
+ * the condvar, holding the mutex from the registration until the wait releases
+ * it. A push, after publishing, reads `sleepers` and only if it is non-zero takes
+ * the mutex and signals. Why no wake-up is lost: the publish (a store to the cell's
+ * sequence), the registration (an RMW on `sleepers`), the worker's re-check (a load
+ * of a cell's sequence) and the push's read of `sleepers` are all seq_cst, so they
+ * lie in one total order S. A worker that decides to sleep has seen some position
+ * p whose item it did not find in the cell; the publish of p therefore comes after
+ * that load, hence after the registration, in S, and the read of `sleepers` that
+ * follows the publish sees the registration (the worker withdraws it only after it
+ * has been woken and found an item). That push then takes the mutex, which it can
+ * only get once the worker is blocked in the wait, and signals. This is Dekker's
+ * pattern: of two threads that each write one variable and then read the other's,
+ * under seq_cst at least one sees the other's write. A signal wakes one waiter, not
+ * necessarily the one that missed the item; whichever wakes retries the ring before
+ * waiting again, so every published item either is found by a retry or causes a
+ * wake-up. With several producers, positions can be published out of order: a
+ * waiter woken for p + 1 may find p still unpublished and wait again; p's own
+ * publish then wakes a worker, and a worker that took an item while another item
+ * is ready and others still sleep passes the wake-up on, so p + 1 is not left for
+ * a busy worker to come back to. terminate needs no such argument: the flag is
+ * written and read under the mutex.
+ *
+ * pthread rather than apr_thread_mutex/cond: the pair is embedded in the cache-line
+ * aligned struct (no extra allocations or indirection), lock/unlock of a default
+ * mutex cannot fail so the paths carry no dead error handling, and APR's versions
+ * are thin wrappers over the same calls that add nothing here.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fdqueue.h"
+
+#define FDQUEUE_CACHELINE    64
+#define FDQUEUE_MAX_CAPACITY (1u << 31)
+
+typedef struct {
+    _Atomic size_t seq; /* ring position this cell is ready for (see the top of the file) */
+    void *item;         /* written by the push that claimed the cell, read by its pop */
+} fdqueue_cell_t;
+
+struct fdqueue_t {
+    /* Read-only after fdqueue_create. */
+    fdqueue_cell_t *cells;      /* capacity cells, from the pool */
+    size_t mask;                /* capacity - 1; capacity is a power of two */
+    fdqueue_on_idle_fn on_idle; /* may be NULL */
+    void *baton;                /* passed to on_idle */
+
+    /* Each index on its own line: producers and consumers do not false-share. */
+    _Alignas(FDQUEUE_CACHELINE) _Atomic size_t tail; /* next position to push */
+    _Alignas(FDQUEUE_CACHELINE) _Atomic size_t head; /* next position to pop */
+
+    /* Touched together by every push and pop. */
+    _Alignas(FDQUEUE_CACHELINE) _Atomic int idlers; /* idle workers - queued items */
+    _Atomic int sleepers;                           /* workers registered to wait */
+
+    /* The slow path. */
+    _Alignas(FDQUEUE_CACHELINE) pthread_mutex_t mutex; /* guards terminated, the waits */
+    pthread_cond_t cond;                               /* signalled per push if sleepers */
+    int terminated;                                    /* set once by fdqueue_terminate */
+};
+
+static apr_status_t
+fdqueue_cleanup(void *data)
+{
+    fdqueue_t *q = data;
+
+    pthread_cond_destroy(&q->cond);
+    pthread_mutex_destroy(&q->mutex);
+    return APR_SUCCESS;
+}
+
+apr_status_t
+fdqueue_create(fdqueue_t **qp, unsigned capacity, fdqueue_on_idle_fn on_idle, void *baton,
+               apr_pool_t *p)
+{
+    size_t cap = 2;
+    char *raw;
+    fdqueue_t *q;
+    int rv;
+
+    if (capacity > FDQUEUE_MAX_CAPACITY)
+        return APR_EINVAL;
+    while (cap < capacity)
+        cap <<= 1;
+    if (cap > SIZE_MAX / sizeof(fdqueue_cell_t))
+        return APR_ENOMEM;
+
+    /* Pools align to 8 bytes only; the struct asks for a cache line. */
+    raw = apr_palloc(p, sizeof(*q) + FDQUEUE_CACHELINE - 1);
+    if (raw == NULL)
+        return APR_ENOMEM;
+    q = (fdqueue_t *)(((uintptr_t)raw + FDQUEUE_CACHELINE - 1) &
+                      ~(uintptr_t)(FDQUEUE_CACHELINE - 1));
+    memset(q, 0, sizeof(*q));
+    q->cells = apr_palloc(p, cap * sizeof(fdqueue_cell_t));
+    if (q->cells == NULL)
+        return APR_ENOMEM;
+    for (size_t i = 0; i < cap; i++) {
+        atomic_init(&q->cells[i].seq, i);
+        q->cells[i].item = NULL;
+    }
+    q->mask = cap - 1;
+    q->on_idle = on_idle;
+    q->baton = baton;
+    atomic_init(&q->tail, 0);
+    atomic_init(&q->head, 0);
+    atomic_init(&q->idlers, 0);
+    atomic_init(&q->sleepers, 0);
+
+    rv = pthread_mutex_init(&q->mutex, NULL);
+    if (rv != 0)
+        return APR_FROM_OS_ERROR(rv);
+    rv = pthread_cond_init(&q->cond, NULL);
+    if (rv != 0) {
+        pthread_mutex_destroy(&q->mutex);
+        return APR_FROM_OS_ERROR(rv);
+    }
+    apr_pool_cleanup_register(p, q, fdqueue_cleanup, apr_pool_cleanup_null);
+    *qp = q;
+    return APR_SUCCESS;
+}
+
+/* Claim the tail position and publish `item` there; 0 if the ring is full. */
+static int
+fdqueue_ring_push(fdqueue_t *q, void *item)
+{
+    size_t pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
+    fdqueue_cell_t *cell;
+
+    for (;;) {
+        cell = &q->cells[pos & q->mask];
+        size_t seq = atomic_load_explicit(&cell->seq, memory_order_acquire);
+        intptr_t dif = (intptr_t)(seq - pos);
+
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(&q->tail, &pos, pos + 1, memory_order_relaxed,
+                                                      memory_order_relaxed))
+                break;
+        } else if (dif < 0) {
+            return 0; /* the cell still holds the item of the previous lap */
+        } else {
+            pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
+        }
+    }
+    cell->item = item;
+    /* seq_cst, not just release: one side of the lost-wake-up argument. */
+    atomic_store_explicit(&cell->seq, pos + 1, memory_order_seq_cst);
+    return 1;
+}
+
+/* Claim the head position and take its item; 0 if the ring looks empty. */
+static int
+fdqueue_ring_pop(fdqueue_t *q, void **item)
+{
+    size_t pos = atomic_load_explicit(&q->head, memory_order_relaxed);
+    fdqueue_cell_t *cell;
+
+    for (;;) {
+        cell = &q->cells[pos & q->mask];
+        /* seq_cst: the other side of the lost-wake-up argument. */
+        size_t seq = atomic_load_explicit(&cell->seq, memory_order_seq_cst);
+        intptr_t dif = (intptr_t)(seq - (pos + 1));
+
+        if (dif == 0) {
+            if (atomic_compare_exchange_weak_explicit(&q->head, &pos, pos + 1, memory_order_relaxed,
+                                                      memory_order_relaxed))
+                break;
+        } else if (dif < 0) {
+            return 0; /* position pos is not published yet */
+        } else {
+            pos = atomic_load_explicit(&q->head, memory_order_relaxed);
+        }
+    }
+    *item = cell->item;
+    atomic_store_explicit(&cell->seq, pos + q->mask + 1, memory_order_release);
+    return 1;
+}
+
+/* Whether the head position holds a published item; a hint. */
+static int
+fdqueue_ring_ready(fdqueue_t *q)
+{
+    size_t pos = atomic_load_explicit(&q->head, memory_order_relaxed);
+
+    return atomic_load_explicit(&q->cells[pos & q->mask].seq, memory_order_acquire) == pos + 1;
+}
+
+/* Add one to idlers, telling the listener when a worker becomes available. */
+static void
+fdqueue_add_idler(fdqueue_t *q)
+{
+    if (atomic_fetch_add_explicit(&q->idlers, 1, memory_order_acq_rel) == 0 && q->on_idle != NULL)
+        q->on_idle(q->baton);
+}
+
+int
+fdqueue_try_reserve(fdqueue_t *q)
+{
+    int n = atomic_load_explicit(&q->idlers, memory_order_relaxed);
+
+    while (n > 0) {
+        if (atomic_compare_exchange_weak_explicit(&q->idlers, &n, n - 1, memory_order_acq_rel,
+                                                  memory_order_relaxed))
+            return 1;
+    }
+    return 0;
+}
+
+apr_status_t
+fdqueue_push(fdqueue_t *q, void *item, int reserved)
+{
+    if (!reserved)
+        atomic_fetch_sub_explicit(&q->idlers, 1, memory_order_acq_rel);
+    if (!fdqueue_ring_push(q, item)) {
+        fdqueue_add_idler(q); /* our own take, or the caller's reservation */
+        return APR_EAGAIN;
+    }
+    if (atomic_load_explicit(&q->sleepers, memory_order_seq_cst) > 0) {
+        pthread_mutex_lock(&q->mutex);
+        pthread_cond_signal(&q->cond);
+        pthread_mutex_unlock(&q->mutex);
+    }
+    return APR_SUCCESS;
+}
+
+/* The slow path of fdqueue_pop: wait until an item or termination. */
+static apr_status_t
+fdqueue_wait(fdqueue_t *q, void **item)
+{
+    apr_status_t rv = APR_SUCCESS;
+    int others;
+
+    pthread_mutex_lock(&q->mutex);
+    atomic_fetch_add_explicit(&q->sleepers, 1, memory_order_seq_cst);
+    while (!fdqueue_ring_pop(q, item)) {
+        if (q->terminated) {
+            rv = APR_EOF;
+            break;
+        }
+        pthread_cond_wait(&q->cond, &q->mutex);
+    }
+    others = atomic_fetch_sub_explicit(&q->sleepers, 1, memory_order_seq_cst) - 1;
+    if (rv == APR_SUCCESS && others > 0 && fdqueue_ring_ready(q))
+        pthread_cond_signal(&q->cond);
+    pthread_mutex_unlock(&q->mutex);
+    return rv;
+}
+
+apr_status_t
+fdqueue_pop(fdqueue_t *q, void **item)
+{
+    apr_status_t rv;
+
+    fdqueue_add_idler(q);
+    if (fdqueue_ring_pop(q, item))
+        return APR_SUCCESS;
+    rv = fdqueue_wait(q, item);
+    if (rv == APR_EOF)
+        atomic_fetch_sub_explicit(&q->idlers, 1, memory_order_acq_rel);
+    return rv;
+}
+
+int
+fdqueue_idlers(const fdqueue_t *q)
+{
+    return atomic_load_explicit(&q->idlers, memory_order_acquire);
+}
+
+void
+fdqueue_terminate(fdqueue_t *q)
+{
+    pthread_mutex_lock(&q->mutex);
+    q->terminated = 1;
+    pthread_cond_broadcast(&q->cond);
+    pthread_mutex_unlock(&q->mutex);
+}
+
+void
+fdqueue_unreserve(fdqueue_t *q)
+{
+    fdqueue_add_idler(q);
+}

@@ -16,6 +16,8 @@
  * A worker that finds work queued takes it without sleeping.
  * Shutdown: fdqueue_terminate wakes every sleeper; fdqueue_pop then returns
  * APR_EOF once the ring is empty (items queued before are still handed out).
+ * The queue lives in its pool: destroy the pool only after every thread that
+ * may call into the queue has been joined.
  */
 #ifndef EV_FDQUEUE_H
 #define EV_FDQUEUE_H
@@ -25,36 +27,55 @@
 
 typedef struct fdqueue_t fdqueue_t;
 
-/* Called (from a worker thread) when idlers rises from <= 0 to 1, i.e. the listener
- * may accept again. Must be async-safe w.r.t. the listener (e.g. write an eventfd). */
+/* Called when idlers rises from 0 to 1, i.e. the listener may accept again: from a
+ * worker entering fdqueue_pop, or from the thread whose fdqueue_push failed and gave
+ * its count back. Any thread may therefore run it, the listener included; it must
+ * not block and must be safe against the listener (e.g. write an eventfd). Treat it
+ * as a hint to call fdqueue_try_reserve again, not as a reservation. */
 typedef void (*fdqueue_on_idle_fn)(void *baton);
 
 /*
  * fdqueue_create: a queue holding up to `capacity` items (rounded up to a power of
- * two), allocated from `p` (pchild); destroyed with the pool. `on_idle` may be NULL.
- * Returns APR_SUCCESS or APR_ENOMEM / the mutex error.
+ * two, at least 2), allocated from `p` (pchild); its mutex and condvar are destroyed
+ * by a cleanup on `p`. `on_idle` may be NULL. Not thread-safe (one creator).
+ * Returns APR_SUCCESS, APR_EINVAL if `capacity` exceeds 2^31, APR_ENOMEM, or the
+ * error of pthread_mutex_init / pthread_cond_init.
  */
 apr_status_t fdqueue_create(fdqueue_t **q, unsigned capacity, fdqueue_on_idle_fn on_idle,
                             void *baton, apr_pool_t *p);
 
 /* fdqueue_try_reserve: take one idle worker for an item about to be pushed with
- * reserved=1. Returns 1 on success, 0 if no worker is idle. Any thread. */
+ * reserved=1. Returns 1 on success, 0 if no worker is idle. Any thread; lock-free. */
 int fdqueue_try_reserve(fdqueue_t *q);
 
-/* fdqueue_push: queue `item` (non-NULL). `reserved` says whether the caller holds a
- * reservation from fdqueue_try_reserve. Returns APR_SUCCESS, or APR_EAGAIN if the
- * ring is full (the item was not queued and a reservation, if any, is returned). */
+/* fdqueue_push: queue `item` (non-NULL; the queue does not own what it points to).
+ * `reserved` says whether the caller holds a reservation from fdqueue_try_reserve.
+ * Any thread; lock-free unless a worker sleeps (then one mutex round to wake it).
+ * Returns APR_SUCCESS, or APR_EAGAIN if the ring is full (the item was not queued,
+ * the idle count is as before the call, and a reservation, if any, is returned).
+ * The ring can also report full for an instant while a worker is still copying an
+ * item out of the slot it needs: retry. Pushes after fdqueue_terminate are queued
+ * and handed to pops still made. */
 apr_status_t fdqueue_push(fdqueue_t *q, void *item, int reserved);
 
 /* fdqueue_pop: a worker asks for its next item: marks itself idle, takes an item,
- * sleeping while there is none. Returns APR_SUCCESS with *item set, or APR_EOF after
- * fdqueue_terminate once the ring is empty. */
+ * sleeping while there is none. Any number of worker threads. Items come out in the
+ * order their pushes claimed ring slots (FIFO for a single producer). Returns
+ * APR_SUCCESS with *item set, or APR_EOF after fdqueue_terminate once the ring is
+ * empty; a worker given APR_EOF no longer counts as idle. */
 apr_status_t fdqueue_pop(fdqueue_t *q, void **item);
 
-/* fdqueue_idlers: the current idle-worker balance (may be negative); a hint. */
+/* fdqueue_idlers: the current idle-worker balance (may be negative). Any thread; a
+ * hint while others run, exact when the queue is quiet. Reading it acquires: writes a
+ * worker made before entering fdqueue_pop are visible to a caller that sees its count. */
 int fdqueue_idlers(const fdqueue_t *q);
 
-/* fdqueue_terminate: wake all workers; pops return APR_EOF once the ring is empty. */
+/* fdqueue_terminate: wake all workers; pops return APR_EOF once the ring is empty.
+ * Any thread; idempotent; never fails. */
 void fdqueue_terminate(fdqueue_t *q);
+
+/* fdqueue_unreserve: give back a reservation from fdqueue_try_reserve that will not be
+ * used (the accept it was for failed). Any thread. */
+void fdqueue_unreserve(fdqueue_t *q);
 
 #endif

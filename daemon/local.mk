@@ -4,6 +4,7 @@ noinst_LIBRARIES += daemon/libevcore.a
 daemon_libevcore_a_SOURCES = \
 	%reldir%/slice.h \
 	%reldir%/config.c %reldir%/config.h \
+	%reldir%/config_syntax.c %reldir%/config_syntax.h \
 	%reldir%/log.c %reldir%/log.h \
 	%reldir%/accesslog.c %reldir%/accesslog.h \
 	%reldir%/http_parse.c %reldir%/http_parse.h \
@@ -17,5 +18,16 @@ daemon_libevcore_a_SOURCES = \
 
 sbin_PROGRAMS += evhttpd
 evhttpd_SOURCES = \
-	%reldir%/main.c
+	%reldir%/main.c \
+	%reldir%/listen.c %reldir%/listen.h \
+	%reldir%/parent.c %reldir%/parent.h \
+	%reldir%/child.c %reldir%/child.h \
+	%reldir%/listener.c %reldir%/listener.h \
+	%reldir%/worker.c %reldir%/worker.h \
+	%reldir%/conn.c %reldir%/conn.h \
+	%reldir%/reqlog.c %reldir%/reqlog.h \
+	%reldir%/handler.c %reldir%/handler.h \
+	%reldir%/static.c %reldir%/static.h \
+	%reldir%/http_response.c %reldir%/http_response.h \
+	%reldir%/response.c %reldir%/response.h
 evhttpd_LDADD = daemon/libevcore.a shm/libevsb.a $(APU_LIBS) $(APR_LIBS) $(SYSTEMD_LIBS) $(PTHREAD_LIBS)

@@ -1,1 +1,304 @@
-/* placeholder: log */
+/*
+ * log.c — the error log.
+ *
+ * Who: every thread of the parent and of the children. log_error formats one line on
+ * the caller's stack and hands it to the kernel with a single write(2) on an O_APPEND
+ * descriptor: the kernel appends each write whole, so threads and processes sharing the
+ * file never interleave within a line, and the logging path takes no lock.
+ *
+ * Owns: the process-wide destination. Writers load `g_fd` (an atomic); it is either 2
+ * (stderr) or `g_own`, a descriptor number this module opened once and keeps for the
+ * life of the process. Opening another file dup3()s it onto `g_own` instead of closing
+ * the old descriptor: a writer that loaded the number a moment earlier can then reach
+ * only the old or the new log file, never a socket that accept() gave the freed number.
+ *
+ * Locks and atomics: `g_open_lock` serializes log_open/log_reopen (rare, never on the
+ * logging path). Level, generation and descriptor are relaxed atomics: a line formatted
+ * with a value that changed a moment ago is harmless. The thread id is cached per thread
+ * and tagged with the pid that read it, so a forked child notices its copy is stale.
+ *
+ * Shutdown: nothing to release; exit closes the descriptor. Children inherit it by fork.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <apr_time.h>
+
+#include "log.h"
+
+#define LOG_FILE_MODE 0640
+#define LOG_ELLIPSIS  "..."
+
+static _Atomic int g_fd = 2;
+static _Atomic int g_level = EV_LOG_WARN;
+static _Atomic unsigned g_generation;
+
+static pthread_mutex_t g_open_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_own = -1;        /* our descriptor number once a file was opened (g_open_lock) */
+static char g_path[PATH_MAX]; /* path of the current file, "" for stderr (g_open_lock) */
+
+static _Thread_local pid_t t_pid; /* process that filled t_tid */
+static _Thread_local pid_t t_tid; /* kernel thread id, read once per thread */
+
+static const char *const log_level_names[] = { "emerg", "alert",  "crit", "error",
+                                               "warn",  "notice", "info", "debug" };
+
+/* A line under construction; `cap` leaves room for the ellipsis and the newline. */
+typedef struct {
+    char *p;
+    size_t len;
+    size_t cap;
+    int truncated;
+} log_buf_t;
+
+static void
+log_vappendf(log_buf_t *b, const char *fmt, va_list ap)
+{
+    int n;
+
+    if (b->truncated) {
+        return;
+    }
+    /* The NUL vsnprintf adds lands in the tail room, never past the buffer. */
+    n = vsnprintf(b->p + b->len, b->cap - b->len + 1, fmt, ap);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t)n > b->cap - b->len) {
+        b->len = b->cap;
+        b->truncated = 1;
+    } else {
+        b->len += (size_t)n;
+    }
+}
+
+static void log_appendf(log_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+log_appendf(log_buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_vappendf(b, fmt, ap);
+    va_end(ap);
+}
+
+static const char *
+log_level_name(int level)
+{
+    if (level < EV_LOG_EMERG) {
+        level = EV_LOG_EMERG;
+    }
+    if (level > EV_LOG_DEBUG) {
+        level = EV_LOG_DEBUG;
+    }
+    return log_level_names[level];
+}
+
+static pid_t
+log_thread_id(pid_t pid)
+{
+    if (t_pid != pid) {
+        t_pid = pid;
+        t_tid = (pid_t)syscall(SYS_gettid);
+    }
+    return t_tid;
+}
+
+/* "[Thu Nov 26 19:57:36.123456 2026] [error] [pid 1234:tid 5678] [gen 3] " */
+static void
+log_prefix(log_buf_t *b, int level)
+{
+    apr_time_exp_t tm;
+    pid_t pid = getpid();
+
+    apr_time_exp_lt(&tm, apr_time_now());
+    log_appendf(b, "[%s %s %02d %02d:%02d:%02d.%06d %d] [%s] [pid %ld:tid %ld] [gen %u] ",
+                apr_day_snames[tm.tm_wday], apr_month_snames[tm.tm_mon], tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, tm.tm_usec, tm.tm_year + 1900, log_level_name(level),
+                (long)pid, (long)log_thread_id(pid),
+                atomic_load_explicit(&g_generation, memory_order_relaxed));
+}
+
+/* ": (24)Too many open files" */
+static void
+log_append_status(log_buf_t *b, apr_status_t status)
+{
+    char text[256];
+
+    apr_strerror(status, text, sizeof(text));
+    log_appendf(b, ": (%d)%s", (int)status, text);
+}
+
+/* One message must stay one line whatever the caller passed (request data, file
+ * names): CR, LF and every other control byte become a space. */
+static void
+log_neutralize(char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            s[i] = ' ';
+        }
+    }
+}
+
+static void
+log_finish(log_buf_t *b)
+{
+    if (b->truncated) {
+        memcpy(b->p + b->len, LOG_ELLIPSIS, sizeof(LOG_ELLIPSIS) - 1);
+        b->len += sizeof(LOG_ELLIPSIS) - 1;
+    }
+    b->p[b->len++] = '\n';
+}
+
+void
+log_error(int level, apr_status_t status, const char *id, const char *fmt, ...)
+{
+    char line[LOG_LINE_MAX];
+    log_buf_t b = { line, 0, sizeof(line) - (sizeof(LOG_ELLIPSIS) - 1) - 1, 0 };
+    int saved_errno = errno;
+    size_t body;
+    va_list ap;
+    ssize_t n;
+
+    if (!log_enabled(level)) {
+        return;
+    }
+    log_prefix(&b, level);
+    body = b.len;
+    if (id != NULL) {
+        log_appendf(&b, "%s: ", id);
+    }
+    va_start(ap, fmt);
+    log_vappendf(&b, fmt, ap);
+    va_end(ap);
+    if (status != APR_SUCCESS) {
+        log_append_status(&b, status);
+    }
+    log_neutralize(line + body, b.len - body);
+    log_finish(&b);
+
+    /* A short or failed write has nowhere to be reported; only EINTR is worth a retry. */
+    do {
+        n = write(atomic_load_explicit(&g_fd, memory_order_relaxed), line, b.len);
+    } while (n < 0 && errno == EINTR);
+    errno = saved_errno;
+}
+
+int
+log_enabled(int level)
+{
+    return level <= atomic_load_explicit(&g_level, memory_order_relaxed);
+}
+
+void
+log_set_level(int level)
+{
+    atomic_store_explicit(&g_level, level, memory_order_relaxed);
+}
+
+void
+log_set_generation(unsigned generation)
+{
+    atomic_store_explicit(&g_generation, generation, memory_order_relaxed);
+}
+
+int
+log_fd(void)
+{
+    return atomic_load_explicit(&g_fd, memory_order_relaxed);
+}
+
+/* Point the log at `path` (NULL: stderr). Called with g_open_lock held. */
+static apr_status_t
+log_switch(const char *path)
+{
+    size_t len;
+    int fd;
+
+    if (path == NULL) {
+        /* g_own stays open on the old file so its number cannot be reused under a
+         * writer that loaded it just before this store. */
+        atomic_store_explicit(&g_fd, 2, memory_order_relaxed);
+        g_path[0] = '\0';
+        return APR_SUCCESS;
+    }
+    len = strlen(path);
+    if (len >= sizeof(g_path)) {
+        return APR_ENAMETOOLONG;
+    }
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, LOG_FILE_MODE);
+    if (fd < 0) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    if (g_own < 0) {
+        g_own = fd;
+    } else if (fd != g_own) {
+        if (dup3(fd, g_own, O_CLOEXEC) < 0) {
+            apr_status_t rv = APR_FROM_OS_ERROR(errno);
+            close(fd);
+            return rv;
+        }
+        close(fd);
+    }
+    memmove(g_path, path, len + 1);
+    atomic_store_explicit(&g_fd, g_own, memory_order_relaxed);
+    return APR_SUCCESS;
+}
+
+apr_status_t
+log_open(const char *path, int level)
+{
+    apr_status_t rv;
+
+    pthread_mutex_lock(&g_open_lock);
+    rv = log_switch(path);
+    pthread_mutex_unlock(&g_open_lock);
+    if (rv == APR_SUCCESS) {
+        log_set_level(level);
+    }
+    return rv;
+}
+
+apr_status_t
+log_reopen(void)
+{
+    apr_status_t rv = APR_SUCCESS;
+
+    pthread_mutex_lock(&g_open_lock);
+    if (g_path[0] != '\0') {
+        rv = log_switch(g_path);
+    }
+    pthread_mutex_unlock(&g_open_lock);
+    return rv;
+}
+
+int
+log_ratelimit(log_ratelimit_t *rl, apr_time_t now, apr_uint64_t *suppressed)
+{
+    apr_time_t next = atomic_load_explicit(&rl->next, memory_order_relaxed);
+
+    /* Losing the CAS means another caller passed for this interval. */
+    if ((now < next && next - now <= LOG_RATELIMIT_INTERVAL) ||
+        !atomic_compare_exchange_strong_explicit(&rl->next, &next, now + LOG_RATELIMIT_INTERVAL,
+                                                 memory_order_relaxed, memory_order_relaxed)) {
+        atomic_fetch_add_explicit(&rl->suppressed, 1, memory_order_relaxed);
+        return 0;
+    }
+    apr_uint64_t held = atomic_exchange_explicit(&rl->suppressed, 0, memory_order_relaxed);
+    if (suppressed != NULL) {
+        *suppressed = held;
+    }
+    return 1;
+}

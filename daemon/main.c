@@ -1,2 +1,348 @@
+/*
+ * main.c — evhttpd's command line and start-up.
+ *
+ * Who: the process started by the operator (or systemd), before it becomes the
+ * parent. Everything that can fail because of the configuration or the machine
+ * (config errors, bind, user lookup, log files, the scoreboard) fails here, with a
+ * message on stderr, before detaching — so the operator sees it.
+ *
+ * Order: parse the command line; load the configuration (-t stops here); open the
+ * error log; raise RLIMIT_NOFILE; resolve User/Group; create DefaultRuntimeDir; load
+ * MIME types; bind; create the scoreboard; open the access logs; detach unless -F/-X;
+ * write PidFile; run the parent (or, with -X, a single child in this process).
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("evhttpd"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <apr_general.h>
+#include <apr_strings.h>
+
+#include "accesslog.h"
+#include "child.h"
+#include "config.h"
+#include "listen.h"
+#include "log.h"
+#include "mime.h"
+#include "parent.h"
+#include "scoreboard.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/evhttpd/evhttpd.conf"
+
+typedef struct {
+    const char *config_file;
+    apr_array_header_t *pre;  /* -C */
+    apr_array_header_t *post; /* -c */
+    int test_only;            /* -t */
+    int foreground;           /* -F */
+    int debug_single;         /* -X */
+} options_t;
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: evhttpd [-f FILE] [-C 'Directive args'] [-c 'Directive args'] [-t] [-F] [-X]"
+            " [-v]\n"
+            "  -f FILE   configuration file (default %s)\n"
+            "  -C DIR    apply a directive before reading the configuration file\n"
+            "  -c DIR    apply a directive after reading the configuration file\n"
+            "  -t        test the configuration and exit\n"
+            "  -F        stay in the foreground (log to stderr unless ErrorLog is set)\n"
+            "  -X        debug: one child, in the foreground, no parent\n"
+            "  -v        print the version and exit\n",
+            DEFAULT_CONFIG);
+}
+
+static int
+parse_options(int argc, char **argv, options_t *o, apr_pool_t *p)
+{
+    int ch;
+
+    memset(o, 0, sizeof(*o));
+    o->config_file = DEFAULT_CONFIG;
+    o->pre = apr_array_make(p, 4, sizeof(const char *));
+    o->post = apr_array_make(p, 4, sizeof(const char *));
+    while ((ch = getopt(argc, argv, "f:C:c:tFXvVh")) != -1) {
+        switch (ch) {
+        case 'f':
+            o->config_file = optarg;
+            break;
+        case 'C':
+            APR_ARRAY_PUSH(o->pre, const char *) = optarg;
+            break;
+        case 'c':
+            APR_ARRAY_PUSH(o->post, const char *) = optarg;
+            break;
+        case 't':
+            o->test_only = 1;
+            break;
+        case 'F':
+            o->foreground = 1;
+            break;
+        case 'X':
+            o->debug_single = o->foreground = 1;
+            break;
+        case 'v':
+        case 'V':
+            printf("%s/%s\n", PACKAGE_NAME, PACKAGE_VERSION);
+            exit(0);
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "evhttpd: unexpected argument: %s\n", argv[optind]);
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+raise_nofile(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            log_error(EV_LOG_WARN, errno, "EVH00501", "cannot raise RLIMIT_NOFILE to %lu",
+                      (unsigned long)rl.rlim_max);
+    }
+}
+
+/* Started as root: children switch to User/Group, which must exist. */
+static int
+resolve_user(const ev_config_t *conf, child_env_t *env)
+{
+    struct passwd *pw;
+    struct group *gr;
+
+    env->uid = (uid_t)-1;
+    env->gid = (gid_t)-1;
+    if (geteuid() != 0)
+        return 0;
+    pw = getpwnam(conf->user);
+    if (pw == NULL) {
+        fprintf(stderr, "evhttpd: User %s does not exist: create it or set User in %s\n",
+                conf->user, conf->file);
+        return -1;
+    }
+    gr = getgrnam(conf->group);
+    if (gr == NULL) {
+        fprintf(stderr, "evhttpd: Group %s does not exist: create it or set Group in %s\n",
+                conf->group, conf->file);
+        return -1;
+    }
+    if (pw->pw_uid == 0) {
+        fprintf(stderr, "evhttpd: User %s is root; evhttpd never serves as root\n", conf->user);
+        return -1;
+    }
+    env->uid = pw->pw_uid;
+    env->gid = gr->gr_gid;
+    env->drop_privileges = 1;
+    return 0;
+}
+
+static int
+make_runtime_dir(const char *dir)
+{
+    struct stat st;
+
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return 0;
+        fprintf(stderr, "evhttpd: DefaultRuntimeDir %s is not a directory\n", dir);
+        return -1;
+    }
+    if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+        fprintf(stderr, "evhttpd: cannot create DefaultRuntimeDir %s: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int
+open_access_logs(const ev_config_t *conf, child_env_t *env, apr_pool_t *p)
+{
+    int i;
+
+    env->naccess_logs = conf->custom_logs->nelts;
+    env->access_logs = apr_pcalloc(p, sizeof(*env->access_logs) * (size_t)(env->naccess_logs + 1));
+    for (i = 0; i < conf->custom_logs->nelts; i++) {
+        const ev_customlog_t *cl = &APR_ARRAY_IDX(conf->custom_logs, i, ev_customlog_t);
+        accesslog_fmt_t *fmt;
+        const char *err = NULL;
+        apr_status_t rv = accesslog_compile(&fmt, cl->format, p, &err);
+
+        if (rv != APR_SUCCESS) {
+            fprintf(stderr, "evhttpd: CustomLog %s: %s\n", cl->path, err ? err : "bad format");
+            return -1;
+        }
+        rv = accesslog_open(&env->access_logs[i], cl->path, fmt, p);
+        if (rv != APR_SUCCESS) {
+            char buf[256];
+            fprintf(stderr, "evhttpd: cannot open CustomLog %s: %s\n", cl->path,
+                    apr_strerror(rv, buf, sizeof(buf)));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+write_pid_file(const char *path)
+{
+    char buf[32];
+    int fd, n;
+
+    if (path == NULL)
+        return 0;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        log_error(EV_LOG_ERR, errno, "EVH00502", "cannot write PidFile %s", path);
+        return -1;
+    }
+    n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+    if (write(fd, buf, (size_t)n) != n)
+        log_error(EV_LOG_ERR, errno, "EVH00503", "cannot write PidFile %s", path);
+    close(fd);
+    return 0;
+}
+
+/* Leave the terminal: fork, new session, stdio to /dev/null (stderr to the error log). */
+static int
+detach(const ev_config_t *conf)
+{
+    pid_t pid = fork();
+    int nullfd;
+
+    if (pid < 0) {
+        fprintf(stderr, "evhttpd: fork: %s\n", strerror(errno));
+        return -1;
+    }
+    if (pid > 0)
+        _exit(0);
+    setsid();
+    if (chdir("/") < 0)
+        return -1;
+    nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (nullfd >= 0) {
+        dup2(nullfd, 0);
+        dup2(nullfd, 1);
+        if (conf->error_log)
+            dup2(log_fd(), 2);
+        close(nullfd);
+    }
+    return 0;
+}
+
+static int
+print_config_messages(const apr_array_header_t *msgs)
+{
+    int i;
+
+    for (i = 0; i < msgs->nelts; i++)
+        fprintf(stderr, "%s\n", APR_ARRAY_IDX(msgs, i, const char *));
+    return msgs->nelts;
+}
+
+static int
+start(const options_t *o, apr_pool_t *pconf)
+{
+    apr_array_header_t *msgs = apr_array_make(pconf, 8, sizeof(const char *));
+    ev_config_t *conf;
+    child_env_t *env = apr_pcalloc(pconf, sizeof(*env));
+    char err[512];
+    apr_status_t rv;
+    int i, rc;
+
+    rv = config_load(&conf, o->config_file, o->pre, o->post, pconf, msgs);
+    print_config_messages(msgs);
+    if (rv != APR_SUCCESS)
+        return 1;
+    if (o->test_only) {
+        fprintf(stderr, "Syntax OK\n");
+        return 0;
+    }
+    if (o->debug_single)
+        conf->start_servers = 1;
+    if (log_open(conf->error_log, conf->log_level) != APR_SUCCESS) {
+        fprintf(stderr, "evhttpd: cannot open ErrorLog %s: %s\n", conf->error_log, strerror(errno));
+        return 1;
+    }
+    raise_nofile();
+    if (resolve_user(conf, env) < 0 || make_runtime_dir(conf->runtime_dir) < 0)
+        return 1;
+    env->conf = conf;
+    rv = mime_load(&env->mime, conf->types_config, pconf);
+    if (rv != APR_SUCCESS)
+        log_error(EV_LOG_WARN, rv, "EVH00504",
+                  "cannot read TypesConfig %s, serving every file as application/octet-stream",
+                  conf->types_config);
+    if (listen_open(conf, &env->listen_fds, pconf, err, sizeof(err)) != 0) {
+        fprintf(stderr, "evhttpd: %s\n", err);
+        return 1;
+    }
+    for (env->nlisten = 0; env->listen_fds[env->nlisten] >= 0; env->nlisten++)
+        ;
+    env->listen_ports = apr_pcalloc(pconf, sizeof(apr_port_t) * (size_t)(env->nlisten + 1));
+    for (i = 0; i < env->nlisten; i++)
+        env->listen_ports[i] = listen_port(env->listen_fds[i]);
+    rv = sb_create(&env->sb, conf->scoreboard_file, (unsigned)conf->server_limit,
+                   (unsigned)conf->thread_limit, PACKAGE_NAME "/" PACKAGE_VERSION, pconf);
+    if (rv != APR_SUCCESS) {
+        fprintf(stderr, "evhttpd: cannot create ScoreboardFile %s: %s\n", conf->scoreboard_file,
+                apr_strerror(rv, err, sizeof(err)));
+        return 1;
+    }
+    if (open_access_logs(conf, env, pconf) < 0)
+        return 1;
+    if (!o->foreground && detach(conf) < 0)
+        return 1;
+    write_pid_file(conf->pid_file);
+    if (o->debug_single)
+        rc = child_main(env, 0, 1) == EV_EXIT_OK ? 0 : 1;
+    else
+        rc = parent_run(env, 1);
+    if (conf->pid_file)
+        unlink(conf->pid_file);
+    unlink(conf->scoreboard_file);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    apr_pool_t *pconf;
+    options_t opts;
+    int rc;
+
+    if (apr_app_initialize(&argc, (const char *const **)&argv, NULL) != APR_SUCCESS) {
+        fprintf(stderr, "evhttpd: apr_app_initialize failed\n");
+        return 1;
+    }
+    atexit(apr_terminate);
+    signal(SIGPIPE, SIG_IGN);
+    apr_pool_create(&pconf, NULL);
+    if (parse_options(argc, argv, &opts, pconf) < 0)
+        return 2;
+    rc = start(&opts, pconf);
+    return rc;
+}

@@ -19,8 +19,10 @@
 #ifndef EV_SCOREBOARD_H
 #define EV_SCOREBOARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdatomic.h>
+#include <sys/types.h>
 #include <apr_errno.h>
 #include <apr_pools.h>
 
@@ -44,75 +46,109 @@ enum {
 };
 
 typedef struct {
-    uint32_t magic;          /* SB_MAGIC */
-    uint32_t layout_version; /* SB_LAYOUT_VERSION */
-    uint32_t header_size;    /* sizeof(sb_header_t) */
-    uint32_t process_size;   /* sizeof(sb_process_t) */
-    uint32_t worker_size;    /* sizeof(sb_worker_t) */
-    uint32_t server_limit;   /* process records */
-    uint32_t thread_limit;   /* worker records per process */
-    uint32_t reserved0;      /* zero */
-    _Atomic uint32_t generation;  /* running generation (parent writes) */
-    _Atomic int32_t parent_pid;   /* parent's pid, for display only */
-    _Atomic int64_t start_time;   /* when the parent started, usec since epoch */
-    _Atomic int64_t restart_time; /* last (re)start of a generation, usec since epoch */
+    uint32_t magic;                      /* SB_MAGIC */
+    uint32_t layout_version;             /* SB_LAYOUT_VERSION */
+    uint32_t header_size;                /* sizeof(sb_header_t) */
+    uint32_t process_size;               /* sizeof(sb_process_t) */
+    uint32_t worker_size;                /* sizeof(sb_worker_t) */
+    uint32_t server_limit;               /* process records */
+    uint32_t thread_limit;               /* worker records per process */
+    uint32_t reserved0;                  /* zero */
+    _Atomic uint32_t generation;         /* running generation (parent writes) */
+    _Atomic int32_t parent_pid;          /* parent's pid, for display only */
+    _Atomic int64_t start_time;          /* when the parent started, usec since epoch */
+    _Atomic int64_t restart_time;        /* last (re)start of a generation, usec since epoch */
     char server_version[SB_VERSION_MAX]; /* "evhttpd/0.1.0", NUL-terminated by the reader */
-    char pad[48];
+    char pad[40];                        /* to 128 bytes */
 } sb_header_t;
 
 typedef struct {
-    _Atomic uint32_t seq;        /* odd while the identity fields below are being written */
-    int32_t pid;                 /* the child's pid, 0 when the slot is free (display only) */
-    uint32_t generation;         /* the child's generation */
-    uint8_t quiescing;           /* 1 once the child is stopping */
-    uint8_t not_accepting;       /* 1 while the listener does not accept */
+    _Atomic uint32_t seq;  /* odd while the identity fields below are being written */
+    int32_t pid;           /* the child's pid, 0 when the slot is free (display only) */
+    uint32_t generation;   /* the child's generation */
+    uint8_t quiescing;     /* 1 once the child is stopping */
+    uint8_t not_accepting; /* 1 while the listener does not accept */
     uint8_t pad0[2];
-    int32_t threads;             /* ThreadsPerChild the child runs */
-    _Atomic int64_t connections; /* open connections now */
-    _Atomic int64_t keepalive;   /* connections parked in keep-alive now */
-    _Atomic int64_t writing;     /* connections parked in write completion now */
-    _Atomic int64_t closing;     /* connections in lingering close now */
-    _Atomic uint64_t requests;   /* requests served since the child started */
-    _Atomic uint64_t bytes;      /* response bytes sent since the child started */
-    _Atomic uint64_t accepted;   /* connections accepted since the child started */
+    int32_t threads;              /* ThreadsPerChild the child runs */
+    uint8_t pad1[4];              /* explicit: aligns the counters below */
+    _Atomic int64_t connections;  /* open connections now */
+    _Atomic int64_t keepalive;    /* connections parked in keep-alive now */
+    _Atomic int64_t writing;      /* connections parked in write completion now */
+    _Atomic int64_t closing;      /* connections in lingering close now */
+    _Atomic uint64_t requests;    /* requests served since the child started */
+    _Atomic uint64_t bytes;       /* response bytes sent since the child started */
+    _Atomic uint64_t accepted;    /* connections accepted since the child started */
     _Atomic int32_t idle_workers; /* workers waiting for work now */
     _Atomic int32_t busy_workers; /* workers serving now */
-    char pad[36];
+    char pad[40];                 /* to 128 bytes */
 } sb_process_t;
 
 typedef struct {
-    _Atomic uint32_t seq;   /* odd while the record is being written */
-    uint8_t state;          /* SB_* letter */
+    _Atomic uint32_t seq; /* odd while the record is being written */
+    uint8_t state;        /* SB_* letter */
     uint8_t pad0[3];
-    uint32_t generation;    /* generation of the child that owns the thread */
-    uint32_t conn_count;    /* requests on the current connection */
-    uint64_t access_count;  /* requests served by this thread */
-    uint64_t bytes;         /* bytes sent by this thread */
-    int64_t last_used;      /* when the last request started, usec since epoch */
-    int64_t duration;       /* last request's time to serve, usec */
+    uint32_t generation;          /* generation of the child that owns the thread */
+    uint32_t conn_count;          /* requests on the current connection */
+    uint64_t access_count;        /* requests served by this thread */
+    uint64_t bytes;               /* bytes sent by this thread */
+    int64_t last_used;            /* when the last request started, usec since epoch */
+    int64_t duration;             /* last request's time to serve, usec */
     char client[SB_CLIENT_MAX];   /* client address, NUL-padded */
     char request[SB_REQUEST_MAX]; /* request line, NUL-padded, maybe truncated */
-    char pad[16];
+    char pad[32];                 /* to 256 bytes */
 } sb_worker_t;
 
+/*
+ * sb_t: one process's view of the scoreboard (opaque): the mapping and the limits it
+ * was created or attached with. Allocated from, and unmapped with, the pool given to
+ * sb_create / sb_attach_readonly; children inherit the parent's mapping across fork.
+ * The accessors below only read sb_t and are safe from any thread.
+ */
 typedef struct sb_t sb_t;
 
 /*
- * sb_create: create the scoreboard file at `path` (replacing one a crashed server
- * left), mode 0640, owner uid/gid (-1 to keep), sized for the limits, mapped shared
- * read-write; header filled in. Lives as long as `p`. Returns the failing call's status.
+ * sb_create: create the scoreboard file at `path`, replacing whatever a crashed server
+ * left there (a stale file or symlink is unlinked, never followed), mode exactly 0640
+ * whatever the umask, owned by the caller (see sb_chown); sized for the limits (server
+ * 1..20000, thread 1..100000, else APR_EINVAL), its blocks reserved up front (a full
+ * tmpfs fails here with ENOSPC, not later with SIGBUS) and mapped shared read-write.
+ * The header is filled in (parent_pid = getpid(), start_time = restart_time = now,
+ * generation 0; the parent later updates those atomics with atomic_store) and every
+ * slot reset (all workers SB_DEAD). The mapping
+ * lives until `p` is cleared; the file stays (the caller unlinks it at shutdown).
+ * No descriptor stays open: a child that inherits the mapping cannot resize the file.
+ * Not thread-safe with another sb_create on the same path. Returns the failing call's
+ * status (the file is removed again on failure).
  */
 apr_status_t sb_create(sb_t **sb, const char *path, unsigned server_limit, unsigned thread_limit,
                        const char *server_version, apr_pool_t *p);
 
-/* sb_attach_readonly: map an existing scoreboard read-only (evtop, tests). Checks
- * magic, layout version, record sizes and that the file is as large as its header
- * claims: APR_EGENERAL on mismatch, APR_ENOENT if missing. */
+/*
+ * sb_attach_readonly: map an existing scoreboard PROT_READ (evtop, tests): a write
+ * through it faults. Validated from a private copy of the header: magic, layout
+ * version, header/process/worker sizes equal to this build's, limits in the ranges
+ * sb_create accepts, a regular file at least as large as the header implies; any
+ * mismatch is APR_EGENERAL. A missing file is APR_ENOENT (APR_STATUS_IS_ENOENT); other
+ * open/read/map failures return their errno. Lives as long as `p`.
+ */
 apr_status_t sb_attach_readonly(sb_t **sb, const char *path, apr_pool_t *p);
+
+/*
+ * sb_chown: give the file to uid/gid ((uid_t)-1 / (gid_t)-1 keep one), e.g. the parent
+ * sets group ControlGroup so evtop users may attach. Reopens `path` without following
+ * symlinks and fchown()s it only if it is still the file sb_create made (else
+ * APR_EGENERAL). APR_EINVAL on a read-only attachment; otherwise the open/fchown error.
+ */
+apr_status_t sb_chown(sb_t *sb, uid_t uid, gid_t gid);
+
+/* sb_path / sb_size: the file's path (allocated in the sb's pool) and the bytes mapped. */
+const char *sb_path(const sb_t *sb);
+apr_size_t sb_size(const sb_t *sb);
 
 /* sb_header / sb_process / sb_worker: the record, or NULL for an index out of range.
  * Indices are bounds-checked against the limits this process mapped with, never
- * against values read from the segment. */
+ * against values read from the segment. Through a read-only attachment the records
+ * may only be read (use the snapshots below). */
 sb_header_t *sb_header(sb_t *sb);
 sb_process_t *sb_process(sb_t *sb, unsigned slot);
 sb_worker_t *sb_worker(sb_t *sb, unsigned slot, unsigned thread);
@@ -120,29 +156,67 @@ unsigned sb_server_limit(const sb_t *sb);
 unsigned sb_thread_limit(const sb_t *sb);
 
 /* sb_process_reset: parent, before forking into `slot`: zero the record and the
- * slot's worker records (all SB_DEAD). */
+ * slot's worker records (all SB_DEAD), leaving every sequence counter even again
+ * (a child killed mid-update left it odd). Ignores an out-of-range slot. Writes the
+ * records like their own writers do, so readers in other threads stay race-free. */
 void sb_process_reset(sb_t *sb, unsigned slot);
 
-/* sb_process_set: the child's main thread publishes its identity (seq-guarded). */
+/*
+ * sb_process_set: the child's main thread publishes its identity (seq-guarded). Only
+ * that thread may call it for its record.
+ *
+ * The process counters (connections ... busy_workers) are not seq-guarded: any thread
+ * of the child updates them with
+ *     atomic_fetch_add_explicit(&rec->requests, 1, memory_order_relaxed);
+ * (gauges with +1 / -1). Readers see each counter exact on its own; no set of counters
+ * is read as one instant.
+ */
 void sb_process_set(sb_process_t *rec, int32_t pid, uint32_t generation, int32_t threads,
                     int quiescing, int not_accepting);
 
-/* sb_worker_begin / sb_worker_end: a worker brackets writes to its record. */
+/*
+ * Worker record writers. Only the worker thread that owns the record calls these (one
+ * writer per record); each call is one sequence bracket, a handful of plain stores on
+ * x86 (atomic stores, so ThreadSanitizer sees no race with readers), no syscalls, no
+ * locks. Do not write the record's fields directly. A request's life, as Apache shows it:
+ *     sb_worker_set_state(w, SB_READ);                         connection handed over
+ *     sb_worker_set_request(w, line, len, client, n, now);     request line parsed (-> SB_WRITE)
+ *     sb_worker_count(w, bytes, duration);                     response done
+ *     sb_worker_set_state(w, SB_KEEPALIVE or SB_READY ...);    connection parked or closed
+ */
+
+/* sb_worker_set_state: state <- `state` (an SB_* letter). */
+void sb_worker_set_state(sb_worker_t *w, int state);
+
+/* sb_worker_set_request: a request starts: the request line (`len` bytes, need not be
+ * NUL-terminated, truncated to SB_REQUEST_MAX-1), the client address (a C string,
+ * truncated to SB_CLIENT_MAX-1; NULL keeps the current one), conn_count <- `conn_count`
+ * (the request's number on its connection, which the connection counts anyway),
+ * last_used <- `now` (usec since epoch) and state <- SB_WRITE. Only the bytes the new
+ * or the previous text used are rewritten: the text is followed by NULs up to where
+ * the old one ended, so no stale tail of an older request survives in the segment. */
+void sb_worker_set_request(sb_worker_t *w, const char *line, size_t len, const char *client,
+                           uint32_t conn_count, int64_t now);
+
+/* sb_worker_count: a request finished: access_count += 1, bytes += `bytes`,
+ * duration <- `duration` (usec). The state is left alone. */
+void sb_worker_count(sb_worker_t *w, uint64_t bytes, int64_t duration);
+
+/* sb_worker_begin / sb_worker_end: the sequence bracket the writers above use (seq odd
+ * in between). Never call a writer above inside a bracket. Exported for tests and
+ * tools that need to leave a record mid-update (as a killed writer does). */
 void sb_worker_begin(sb_worker_t *w);
 void sb_worker_end(sb_worker_t *w);
 
-/* sb_worker_set_state: one-field update (begin; state; end). */
-void sb_worker_set_state(sb_worker_t *w, int state);
-
 /* Consistent copies for readers. */
 typedef struct {
-    int32_t pid;
-    uint32_t generation;
-    int quiescing, not_accepting;
-    int32_t threads;
-    int64_t connections, keepalive, writing, closing;
-    uint64_t requests, bytes, accepted;
-    int32_t idle_workers, busy_workers;
+    int32_t pid;                                      /* >= 0; display only, never signal it */
+    uint32_t generation;                              /* the child's generation */
+    int quiescing, not_accepting;                     /* 0 or 1 */
+    int32_t threads;                                  /* >= 0 */
+    int64_t connections, keepalive, writing, closing; /* >= 0 */
+    uint64_t requests, bytes, accepted;               /* since the child started */
+    int32_t idle_workers, busy_workers;               /* >= 0 */
     int consistent; /* 0 if the identity fields could not be read consistently */
 } sb_process_snap_t;
 
@@ -152,14 +226,19 @@ typedef struct {
     uint32_t conn_count;
     uint64_t access_count, bytes;
     int64_t last_used, duration;
-    char client[SB_CLIENT_MAX];   /* NUL-terminated */
-    char request[SB_REQUEST_MAX]; /* NUL-terminated */
+    char client[SB_CLIENT_MAX];   /* NUL-terminated, NUL-padded */
+    char request[SB_REQUEST_MAX]; /* NUL-terminated, NUL-padded */
     int consistent; /* 0 if a writer kept it busy past the retries (or died mid-write) */
 } sb_worker_snap_t;
 
-/* sb_snapshot_process / sb_snapshot_worker: copy one record; APR_EINVAL for an
- * index out of range. Counters are clamped to be >= 0. Bounded retries: a writer
- * killed mid-update leaves the record flagged inconsistent, never a hang. */
+/*
+ * sb_snapshot_process / sb_snapshot_worker: copy one record into caller storage;
+ * APR_EINVAL (and *out untouched) for an index out of range, else APR_SUCCESS.
+ * Gauges are clamped to be >= 0, strings NUL-terminated, unknown states '?'. Bounded
+ * retries (about 100, yielding the CPU after the first few): a writer killed
+ * mid-update leaves the last copy flagged consistent = 0, never a hang. Thread-safe;
+ * work on read-only and read-write mappings alike.
+ */
 apr_status_t sb_snapshot_process(sb_t *sb, unsigned slot, sb_process_snap_t *out);
 apr_status_t sb_snapshot_worker(sb_t *sb, unsigned slot, unsigned thread, sb_worker_snap_t *out);
 

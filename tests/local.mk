@@ -50,7 +50,14 @@ tests_unit_shm_test_scoreboard_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_shm_test_scoreboard_LDADD = $(UNIT_LDADD)
 endif
 
-INTEGRATION_TESTS =
+# sbdump: the scoreboard as text, for the integration tests.
+check_PROGRAMS += tests/tools/sbdump
+tests_tools_sbdump_SOURCES = tests/tools/sbdump.c
+tests_tools_sbdump_LDADD = shm/libevsb.a $(APR_LIBS) $(PTHREAD_LIBS)
+
+INTEGRATION_TESTS = \
+	tests/integration/01_startstop.py \
+	tests/integration/02_http.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py
 TEST_EXTENSIONS = .py
@@ -60,4 +67,5 @@ AM_TESTS_ENVIRONMENT = \
 	EVHTTPD='$(abs_top_builddir)/evhttpd'; export EVHTTPD; \
 	EV_SRCDIR='$(abs_top_srcdir)'; export EV_SRCDIR; \
 	EV_BUILDDIR='$(abs_top_builddir)'; export EV_BUILDDIR; \
+	SBDUMP='$(abs_top_builddir)/tests/tools/sbdump'; export SBDUMP; \
 	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT;

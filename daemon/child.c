@@ -1,0 +1,258 @@
+/*
+ * child.c — the life of a child process: drop privileges, open what the child
+ * needs, start the listener and the workers, wait for a stop signal, and tear down.
+ *
+ * Who: the child's main thread (right after fork, or the only process with -X). It
+ * blocks TERM/INT/USR1/HUP before any thread exists, so only it receives them, by
+ * sigtimedwait: TERM and INT stop at once, USR1 stops gracefully. It owns pchild and
+ * every thread; the listener ends the queue when it is done, and the workers then
+ * return and are joined here.
+ */
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+
+#include "child.h"
+#include "conn.h"
+#include "listener.h"
+#include "log.h"
+#include "worker.h"
+
+void
+child_wake_listener(child_t *c)
+{
+    uint64_t one = 1;
+
+    /* EAGAIN means a wake-up is already pending: good enough. */
+    if (write(c->wakefd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        log_error(EV_LOG_ERR, errno, "EVH00301", "write to the wake-up eventfd failed");
+}
+
+/* fdqueue callback, from a worker: the first idle worker after none were. */
+static void
+child_on_idle(void *baton)
+{
+    child_t *c = baton;
+
+    if (atomic_load(&c->listener_wait))
+        child_wake_listener(c);
+}
+
+static int
+child_drop_privileges(const child_env_t *env)
+{
+    if (!env->drop_privileges)
+        return 0;
+    if (setgroups(1, &env->gid) < 0 || setgid(env->gid) < 0) {
+        log_error(EV_LOG_ALERT, errno, "EVH00302", "cannot switch to group %lu",
+                  (unsigned long)env->gid);
+        return -1;
+    }
+    if (setuid(env->uid) < 0) {
+        log_error(EV_LOG_ALERT, errno, "EVH00303", "cannot switch to user %lu",
+                  (unsigned long)env->uid);
+        return -1;
+    }
+    if (env->uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+        log_error(EV_LOG_ALERT, 0, "EVH00304", "could regain root after switching user, refusing");
+        return -1;
+    }
+    return 0;
+}
+
+/* The queue holds at most one entry per open connection. */
+static unsigned
+child_queue_capacity(void)
+{
+    struct rlimit rl;
+    rlim_t n = 4096;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        n = rl.rlim_cur;
+    if (n < 1024)
+        n = 1024;
+    if (n > 1u << 20)
+        n = 1u << 20;
+    return (unsigned)n;
+}
+
+static int
+child_open(child_t *c)
+{
+    const ev_config_t *conf = c->conf;
+    apr_status_t rv;
+
+    c->docroot_fd = open(conf->document_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (c->docroot_fd < 0) {
+        log_error(EV_LOG_ALERT, errno, "EVH00305", "DocumentRoot %s cannot be opened",
+                  conf->document_root);
+        return EV_EXIT_CHILDFATAL;
+    }
+    c->epfd = epoll_create1(EPOLL_CLOEXEC);
+    c->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (c->epfd < 0 || c->wakefd < 0) {
+        log_error(EV_LOG_CRIT, errno, "EVH00306", "epoll_create1 or eventfd failed");
+        return EV_EXIT_CHILDSICK;
+    }
+    rv = fdqueue_create(&c->queue, child_queue_capacity(), child_on_idle, c, c->pool);
+    if (rv != APR_SUCCESS) {
+        log_error(EV_LOG_CRIT, rv, "EVH00307", "cannot create the worker queue");
+        return EV_EXIT_CHILDSICK;
+    }
+    return EV_EXIT_OK;
+}
+
+/* Wait for a stop signal or for the listener to finish on its own. */
+static void
+child_wait(child_t *c, const sigset_t *set, _Atomic int *listener_done)
+{
+    struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+    while (!atomic_load(listener_done)) {
+        int expect = EV_RUNNING;
+        int sig = sigtimedwait(set, NULL, &ts);
+
+        if (sig == SIGTERM || sig == SIGINT) {
+            atomic_store(&c->stopping, EV_STOP_NOW);
+            child_wake_listener(c);
+        } else if (sig == SIGUSR1) {
+            atomic_compare_exchange_strong(&c->stopping, &expect, EV_STOP_GRACEFUL);
+            child_wake_listener(c);
+        }
+    }
+}
+
+typedef struct {
+    child_t *c;
+    _Atomic int done;
+} listener_arg_t;
+
+static void *
+child_listener_thread(void *arg)
+{
+    listener_arg_t *la = arg;
+
+    listener_run(la->c);
+    atomic_store(&la->done, 1);
+    return NULL;
+}
+
+/* Close whatever workers parked after the listener left (stop now). */
+static void
+child_close_leftovers(child_t *c)
+{
+    lfstack_node_t *n = lfstack_take_all(&c->parked);
+
+    while (n) {
+        conn_t *conn = (conn_t *)n;
+        n = n->next;
+        conn_close(conn);
+    }
+}
+
+static int
+child_run_threads(child_t *c)
+{
+    int nthreads = c->conf->threads_per_child, i, started = 0, rc = EV_EXIT_OK;
+    pthread_t *tids = apr_pcalloc(c->pool, sizeof(*tids) * (size_t)nthreads);
+    worker_arg_t *wargs = apr_pcalloc(c->pool, sizeof(*wargs) * (size_t)nthreads);
+    listener_arg_t la = { .c = c };
+    pthread_t ltid;
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
+    for (i = 0; i < nthreads; i++) {
+        wargs[i].child = c;
+        wargs[i].index = i;
+        if (pthread_create(&tids[i], NULL, worker_run, &wargs[i]) != 0) {
+            log_error(EV_LOG_ALERT, errno, "EVH00308", "cannot start worker thread %d", i);
+            rc = EV_EXIT_CHILDSICK;
+            break;
+        }
+        started++;
+    }
+    if (rc == EV_EXIT_OK && pthread_create(&ltid, NULL, child_listener_thread, &la) != 0) {
+        log_error(EV_LOG_ALERT, errno, "EVH00309", "cannot start the listener thread");
+        rc = EV_EXIT_CHILDSICK;
+    }
+    if (rc == EV_EXIT_OK) {
+        child_wait(c, &set, &la.done);
+        pthread_join(ltid, NULL);
+    } else {
+        fdqueue_terminate(c->queue);
+    }
+    for (i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
+    child_close_leftovers(c);
+    return rc;
+}
+
+int
+child_main(const child_env_t *env, unsigned slot, unsigned generation)
+{
+    apr_pool_t *pchild;
+    child_t *c;
+    sigset_t set;
+    int rc;
+
+    log_set_generation(generation);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (child_drop_privileges(env) < 0)
+        return EV_EXIT_CHILDFATAL;
+    if (apr_pool_create(&pchild, NULL) != APR_SUCCESS)
+        return EV_EXIT_CHILDSICK;
+    c = apr_pcalloc(pchild, sizeof(*c));
+    c->pool = pchild;
+    c->conf = env->conf;
+    c->env = env;
+    c->slot = slot;
+    c->generation = generation;
+    c->proc = sb_process(env->sb, slot);
+    c->epfd = c->wakefd = c->docroot_fd = -1;
+    snprintf(c->server_header, sizeof(c->server_header), "%s/%s", PACKAGE_NAME, PACKAGE_VERSION);
+    lfstack_init(&c->free_ctx);
+    lfstack_init(&c->free_conns);
+    lfstack_init(&c->parked);
+    if (c->proc == NULL) {
+        apr_pool_destroy(pchild);
+        return EV_EXIT_CHILDFATAL;
+    }
+    sb_process_set(c->proc, (int32_t)getpid(), generation, env->conf->threads_per_child, 0, 0);
+    rc = child_open(c);
+    if (rc == EV_EXIT_OK) {
+        log_error(EV_LOG_DEBUG, 0, "EVH00310", "child started in slot %u with %d workers", slot,
+                  env->conf->threads_per_child);
+        rc = child_run_threads(c);
+    }
+    conn_free_all(c);
+    if (c->epfd >= 0)
+        close(c->epfd);
+    if (c->wakefd >= 0)
+        close(c->wakefd);
+    if (c->docroot_fd >= 0)
+        close(c->docroot_fd);
+    sb_process_set(c->proc, 0, generation, 0, 1, 1);
+    apr_pool_destroy(pchild);
+    return rc;
+}

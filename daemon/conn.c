@@ -1,0 +1,444 @@
+/*
+ * conn.c — serving one connection in a worker: read a request head, check its
+ * framing, hand it to the handler, write the response, then loop (pipelining),
+ * park (keep-alive, partial head, write completion) or close.
+ *
+ * Who: worker threads, each on the connection it popped; the record and context
+ * recycling functions are also called by the listener. Ownership rules: conn.h.
+ * Shared state touched: child counters and scoreboard counters (atomics), the
+ * recycle stacks (lock-free), the worker's own scoreboard record.
+ *
+ * Closing: after a response that ends the connection, a plain close is enough when
+ * nothing of the client's is left unread; otherwise (an unread body, pipelined
+ * requests we refuse) the socket is shut down for writing and parked for lingering
+ * close in the listener, so a late client byte cannot turn into an RST that destroys
+ * the response before the client reads it (nginx's lingering_close "on" policy).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include <apr_allocator.h>
+
+#include "accesslog.h"
+#include "child.h"
+#include "conn.h"
+#include "handler.h"
+#include "listener.h"
+#include "log.h"
+#include "reqlog.h"
+#include "worker.h"
+
+#define CTX_BUF_SIZE      8192
+#define CTX_POOL_MAX_FREE (64 * 1024) /* what a recycled context's allocator may keep */
+
+conn_t *
+conn_get(child_t *ch)
+{
+    conn_t *c = (conn_t *)lfstack_pop(&ch->free_conns);
+
+    if (c == NULL && (c = malloc(sizeof(*c))) == NULL)
+        return NULL;
+    memset(c, 0, sizeof(*c));
+    c->queue = -1;
+    c->fd = -1;
+    c->child = ch;
+    return c;
+}
+
+void
+conn_close(conn_t *c)
+{
+    child_t *ch = c->child;
+
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+        atomic_fetch_sub(&ch->connections, 1);
+        atomic_fetch_sub_explicit(&ch->proc->connections, 1, memory_order_relaxed);
+    }
+    if (c->ctx) {
+        conn_ctx_put(ch, c->ctx);
+        c->ctx = NULL;
+    }
+    lfstack_push(&ch->free_conns, &c->node);
+}
+
+static conn_ctx_t *
+conn_ctx_create(child_t *ch)
+{
+    conn_ctx_t *x = calloc(1, sizeof(*x));
+    apr_allocator_t *alloc = NULL;
+    size_t nfields = (size_t)ch->conf->limit_request_fields + 1;
+
+    if (x == NULL)
+        return NULL;
+    x->base_buf = malloc(CTX_BUF_SIZE);
+    x->fields = malloc(nfields * sizeof(*x->fields));
+    if (x->base_buf == NULL || x->fields == NULL || apr_allocator_create(&alloc) != APR_SUCCESS)
+        goto fail;
+    apr_allocator_max_free_set(alloc, CTX_POOL_MAX_FREE);
+    if (apr_pool_create_unmanaged_ex(&x->pool, NULL, alloc) != APR_SUCCESS) {
+        apr_allocator_destroy(alloc);
+        goto fail;
+    }
+    apr_allocator_owner_set(alloc, x->pool);
+    if (apr_pool_create(&x->preq, x->pool) != APR_SUCCESS) {
+        apr_pool_destroy(x->pool);
+        goto fail;
+    }
+    x->buf = x->base_buf;
+    x->size = CTX_BUF_SIZE;
+    response_init(&x->resp);
+    return x;
+fail:
+    free(x->base_buf);
+    free(x->fields);
+    free(x);
+    return NULL;
+}
+
+conn_ctx_t *
+conn_ctx_get(child_t *ch)
+{
+    conn_ctx_t *x = (conn_ctx_t *)lfstack_pop(&ch->free_ctx);
+
+    return x ? x : conn_ctx_create(ch);
+}
+
+void
+conn_ctx_put(child_t *ch, conn_ctx_t *x)
+{
+    response_reset(&x->resp);
+    apr_pool_clear(x->pool); /* also destroys preq */
+    if (apr_pool_create(&x->preq, x->pool) != APR_SUCCESS) {
+        apr_pool_destroy(x->pool);
+        free(x->base_buf);
+        free(x->fields);
+        free(x);
+        return;
+    }
+    x->buf = x->base_buf;
+    x->size = CTX_BUF_SIZE;
+    x->pos = x->len = x->head_len = 0;
+    x->body_skip = 0;
+    x->linger = 0;
+    x->client_ip[0] = '\0';
+    lfstack_push(&ch->free_ctx, &x->node);
+}
+
+void
+conn_free_all(child_t *ch)
+{
+    lfstack_node_t *n;
+
+    while ((n = lfstack_pop(&ch->free_ctx)) != NULL) {
+        conn_ctx_t *x = (conn_ctx_t *)n;
+        response_reset(&x->resp);
+        apr_pool_destroy(x->pool);
+        free(x->base_buf);
+        free(x->fields);
+        free(x);
+    }
+    while ((n = lfstack_pop(&ch->free_conns)) != NULL)
+        free(n);
+}
+
+enum { RD_REQUEST, RD_PARK, RD_CLOSE, RD_BAD };
+
+/* Make room for more input: compact, then grow up to the largest legal head. */
+static int
+conn_make_room(conn_t *c)
+{
+    conn_ctx_t *x = c->ctx;
+    const ev_config_t *conf = c->child->conf;
+    size_t max = (size_t)conf->limit_request_line + 4 +
+                 (size_t)conf->limit_request_fields * ((size_t)conf->limit_request_field_size + 2);
+    char *nb;
+
+    if (x->pos > 0) {
+        memmove(x->buf, x->buf + x->pos, x->len - x->pos);
+        x->len -= x->pos;
+        x->pos = 0;
+    }
+    if (x->len < x->size)
+        return 0;
+    if (x->size >= max)
+        return -1;
+    nb = apr_palloc(x->pool, x->size * 2);
+    memcpy(nb, x->buf, x->len);
+    x->buf = nb;
+    x->size *= 2;
+    return 0;
+}
+
+/* Read until a whole request head is buffered. */
+static int
+conn_read_head(conn_t *c, int *status)
+{
+    conn_ctx_t *x = c->ctx;
+    const ev_config_t *conf = c->child->conf;
+    http_limits_t lim = { conf->limit_request_line, conf->limit_request_field_size,
+                          conf->limit_request_fields };
+
+    for (;;) {
+        ssize_t n;
+
+        if (x->len > x->pos) {
+            int r = http_parse_request(x->buf + x->pos, x->len - x->pos, &lim, &x->req, x->fields,
+                                       (size_t)conf->limit_request_fields + 1, status);
+            if (r > 0) {
+                x->head_len = (size_t)r;
+                return RD_REQUEST;
+            }
+            if (r == EV_PARSE_INVALID)
+                return RD_BAD;
+        } else {
+            x->pos = x->len = 0;
+        }
+        if (x->len == x->size && conn_make_room(c) < 0) {
+            *status = 431;
+            return RD_BAD;
+        }
+        if (x->len == x->pos)
+            x->head_start = 0;
+        n = recv(c->fd, x->buf + x->len, x->size - x->len, 0);
+        if (n > 0) {
+            if (x->head_start == 0)
+                x->head_start = apr_time_now();
+            x->len += (size_t)n;
+            continue;
+        }
+        if (n == 0)
+            return RD_CLOSE;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (x->len > x->pos && x->head_start &&
+                apr_time_now() - x->head_start > conf->header_read_timeout) {
+                *status = 408;
+                return RD_BAD;
+            }
+            return RD_PARK;
+        }
+        return RD_CLOSE;
+    }
+}
+
+/* Check message framing (RFC 9112 section 6). Returns 0 or an error status. */
+static int
+conn_check_framing(conn_t *c)
+{
+    conn_ctx_t *x = c->ctx;
+    const http_request_t *req = &x->req;
+    const http_field_t *te = http_field_find(req, "Transfer-Encoding");
+    size_t ncl = http_field_count(req, "Content-Length");
+    size_t i;
+    int64_t cl = -1;
+
+    if (req->version == 11 && (http_field_count(req, "Host") != 1 ||
+                               !http_host_valid(http_field_find(req, "Host")->value)))
+        return 400;
+    if (te) {
+        x->resp.keepalive = 0;
+        x->linger = 1;
+        if (req->version == 10 || ncl > 0 || http_field_count(req, "Transfer-Encoding") > 1)
+            return 400;
+        if (te->value.len != 7 || strncasecmp(te->value.p, "chunked", 7) != 0)
+            return 501;
+        return 0; /* a chunked body we do not read: answered, then closed */
+    }
+    for (i = 0; i < req->nfields; i++) {
+        int64_t v;
+        if (req->fields[i].name.len != 14 ||
+            strncasecmp(req->fields[i].name.p, "Content-Length", 14) != 0)
+            continue;
+        if (http_content_length(req->fields[i].value, &v) < 0 || (cl >= 0 && v != cl)) {
+            x->resp.keepalive = 0;
+            x->linger = 1;
+            return 400;
+        }
+        cl = v;
+    }
+    if (cl > 0) {
+        size_t avail = x->len - x->pos - x->head_len;
+        if (c->child->conf->limit_request_body > 0 && cl > c->child->conf->limit_request_body) {
+            x->resp.keepalive = 0;
+            x->linger = 1;
+            return 413;
+        }
+        if ((uint64_t)cl <= avail) {
+            x->body_skip = cl; /* already here: drop it after the response */
+        } else {
+            x->resp.keepalive = 0;
+            x->linger = 1;
+        }
+    }
+    return 0;
+}
+
+static int
+conn_wants_keepalive(const conn_t *c)
+{
+    const ev_config_t *conf = c->child->conf;
+    const http_request_t *req = &c->ctx->req;
+    const http_field_t *f = http_field_find(req, "Connection");
+
+    if (!conf->keepalive || atomic_load(&c->child->stopping) != EV_RUNNING)
+        return 0;
+    if (conf->max_keepalive_requests > 0 &&
+        c->requests + 1 >= (unsigned)conf->max_keepalive_requests)
+        return 0;
+    if (req->version == 10)
+        return f && http_token_list_has(f->value, "keep-alive");
+    return !(f && http_token_list_has(f->value, "close"));
+}
+
+static void
+conn_client_ip(conn_t *c)
+{
+    conn_ctx_t *x = c->ctx;
+
+    if (x->client_ip[0])
+        return;
+    if (c->peer.sa.sa_family == AF_INET6) {
+        const struct in6_addr *a = &c->peer.sin6.sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a))
+            inet_ntop(AF_INET, &a->s6_addr[12], x->client_ip, sizeof(x->client_ip));
+        else
+            inet_ntop(AF_INET6, a, x->client_ip, sizeof(x->client_ip));
+    } else {
+        inet_ntop(AF_INET, &c->peer.sin.sin_addr, x->client_ip, sizeof(x->client_ip));
+    }
+}
+
+/* Close now, or hand the socket to the listener for a lingering close. */
+static void
+conn_end(conn_t *c, int unread_input)
+{
+    if (!unread_input || shutdown(c->fd, SHUT_WR) < 0) {
+        conn_close(c);
+        return;
+    }
+    conn_ctx_put(c->child, c->ctx);
+    c->ctx = NULL;
+    c->state = CONN_LINGER;
+    listener_park(c);
+}
+
+/* Park for more input: keep the context only if part of a request is buffered. */
+static void
+conn_park_read(conn_t *c)
+{
+    conn_ctx_t *x = c->ctx;
+
+    if (x->len == x->pos && c->requests > 0) {
+        conn_ctx_put(c->child, x);
+        c->ctx = NULL;
+        c->state = CONN_KEEPALIVE;
+    } else {
+        c->state = CONN_READ;
+    }
+    listener_park(c);
+}
+
+/* After a response is sent (or abandoned): log, count, and step past the request. */
+static void
+conn_finish_request(conn_t *c, int widx)
+{
+    conn_ctx_t *x = c->ctx;
+
+    reqlog_request_done(c, widx);
+    c->requests++;
+    x->pos += x->head_len + (size_t)x->body_skip;
+    x->head_len = 0;
+    x->body_skip = 0;
+    x->linger = 0;
+    response_reset(&x->resp);
+    apr_pool_clear(x->preq);
+}
+
+/* Write what is pending; returns 1 when the connection goes on in this worker. */
+static int
+conn_write(conn_t *c, int widx)
+{
+    conn_ctx_t *x = c->ctx;
+    int keepalive, linger;
+
+    switch (response_send(&x->resp, c->fd)) {
+    case RESP_AGAIN:
+        c->state = CONN_WRITE;
+        listener_park(c);
+        return 0;
+    case RESP_ERROR:
+        x->resp.keepalive = 0;
+        conn_finish_request(c, widx);
+        conn_close(c);
+        return 0;
+    case RESP_DONE:
+        break;
+    }
+    keepalive = x->resp.keepalive;
+    linger = x->linger;
+    conn_finish_request(c, widx);
+    if (!keepalive) {
+        conn_end(c, linger || x->len > x->pos);
+        return 0;
+    }
+    return 1;
+}
+
+void
+conn_process(conn_t *c, int widx)
+{
+    conn_ctx_t *x = c->ctx;
+
+    conn_client_ip(c);
+    if (c->state == CONN_WRITE) {
+        worker_set_state(c->child, widx, SB_WRITE);
+        if (!conn_write(c, widx))
+            return;
+    }
+    for (;;) {
+        int status = 0;
+
+        worker_set_state(c->child, widx, SB_READ);
+        switch (conn_read_head(c, &status)) {
+        case RD_PARK:
+            conn_park_read(c);
+            return;
+        case RD_CLOSE:
+            conn_close(c);
+            return;
+        case RD_BAD:
+            /* Past a parse error nothing in req is reliable. */
+            memset(&x->req, 0, sizeof(x->req));
+            x->head_len = x->len - x->pos; /* nothing after a bad head can be trusted */
+            x->resp.keepalive = 0;
+            x->linger = 1;
+            x->req_start = apr_time_now();
+            reqlog_request_begin(c, widx, 1);
+            handler_error(c, status, NULL);
+            break;
+        case RD_REQUEST:
+            x->req_start = apr_time_now();
+            x->resp.keepalive = conn_wants_keepalive(c);
+            reqlog_request_begin(c, widx, 0);
+            status = conn_check_framing(c);
+            if (status) {
+                /* After a framing error the rest of the stream cannot be trusted. */
+                x->resp.keepalive = 0;
+                x->linger = 1;
+                handler_error(c, status, NULL);
+            } else
+                handler_serve(c);
+            break;
+        }
+        worker_set_state(c->child, widx, SB_WRITE);
+        if (!conn_write(c, widx))
+            return;
+    }
+}

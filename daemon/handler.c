@@ -1,0 +1,162 @@
+/*
+ * handler.c — what a request gets: method and target checks, OPTIONS, error pages;
+ * files are static.c's.
+ *
+ * Who: worker threads, on the connection they own; allocation from the per-request
+ * pool only.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <apr_strings.h>
+
+#include "handler.h"
+#include "http_response.h"
+#include "static.h"
+
+#define ALLOW_STATIC "Allow: GET, HEAD, OPTIONS\r\n"
+
+void
+handler_error(conn_t *c, int status, const char *extra_header)
+{
+    conn_ctx_t *x = c->ctx;
+    const char *reason = http_reason(status);
+    const char *detail;
+    char *body;
+    size_t len;
+
+    switch (status) {
+    case 400:
+        detail = "Your browser sent a request that this server could not understand.";
+        break;
+    case 403:
+        detail = "You don't have permission to access this resource.";
+        break;
+    case 404:
+        detail = "The requested URL was not found on this server.";
+        break;
+    case 405:
+        detail = "The requested method is not allowed for this URL.";
+        break;
+    case 408:
+        detail = "The server timed out waiting for the request.";
+        break;
+    case 412:
+        detail = "A precondition of the request failed.";
+        break;
+    case 413:
+        detail = "The request body is larger than this server accepts.";
+        break;
+    case 414:
+        detail = "The requested URL is longer than this server accepts.";
+        break;
+    case 431:
+        detail = "The request's header fields are larger than this server accepts.";
+        break;
+    case 501:
+        detail = "The request method or transfer coding is not implemented.";
+        break;
+    case 505:
+        detail = "This server speaks HTTP/1.0 and HTTP/1.1 only.";
+        break;
+    default:
+        detail = "The server could not complete the request.";
+        break;
+    }
+    int keepalive = x->resp.keepalive;
+
+    response_reset(&x->resp);
+    x->resp.keepalive = keepalive;
+    body = apr_psprintf(x->preq,
+                        "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+                        "<body><h1>%s</h1>\n<p>%s</p>\n</body></html>\n",
+                        status, reason, reason, detail);
+    len = strlen(body);
+    if (x->req.method_id != EV_M_HEAD)
+        response_add_mem(&x->resp, body, (apr_off_t)len, x->preq);
+    http_response_head(c, status,
+                       apr_pstrcat(x->preq, "Content-Type: text/html; charset=utf-8\r\n",
+                                   extra_header ? extra_header : "", NULL),
+                       (apr_off_t)len);
+}
+
+/* The path part of an absolute-form target ("http://host/p?q" -> "/p?q"); its
+ * authority wins over Host (RFC 9112 section 3.2.2). Returns 0 or a status. */
+static int
+handler_origin_form(const ev_slice_t *t, ev_slice_t *out, apr_pool_t *p)
+{
+    size_t i, start;
+
+    if (t->len > 0 && t->p[0] == '/') {
+        *out = *t;
+        return 0;
+    }
+    if (t->len >= 7 && strncasecmp(t->p, "http://", 7) == 0)
+        start = 7;
+    else if (t->len >= 8 && strncasecmp(t->p, "https://", 8) == 0)
+        start = 8;
+    else
+        return 400;
+    for (i = start; i < t->len && t->p[i] != '/' && t->p[i] != '?'; i++)
+        ;
+    if (i == start || !http_host_valid((ev_slice_t){ t->p + start, i - start }))
+        return 400;
+    if (i == t->len || t->p[i] == '?') {
+        /* "http://host" or "http://host?q": the path is "/" */
+        char *o = apr_palloc(p, t->len - i + 2);
+        o[0] = '/';
+        memcpy(o + 1, t->p + i, t->len - i);
+        *out = (ev_slice_t){ o, t->len - i + 1 };
+        return 0;
+    }
+    *out = (ev_slice_t){ t->p + i, t->len - i };
+    return 0;
+}
+
+static void
+handler_options(conn_t *c)
+{
+    http_response_head(c, 200, ALLOW_STATIC, 0);
+}
+
+void
+handler_serve(conn_t *c)
+{
+    conn_ctx_t *x = c->ctx;
+    const http_request_t *req = &x->req;
+    ev_slice_t target;
+    int st;
+
+    if (req->target.len == 1 && req->target.p[0] == '*') {
+        if (req->method_id == EV_M_OPTIONS)
+            handler_options(c);
+        else
+            handler_error(c, 400, NULL);
+        return;
+    }
+    st = handler_origin_form(&req->target, &target, x->preq);
+    if (st) {
+        handler_error(c, st, NULL);
+        return;
+    }
+    switch (req->method_id) {
+    case EV_M_GET:
+    case EV_M_HEAD:
+        static_serve(c, target);
+        return;
+    case EV_M_OPTIONS:
+        handler_options(c);
+        return;
+    case EV_M_POST:
+    case EV_M_PUT:
+    case EV_M_DELETE:
+    case EV_M_PATCH:
+    case EV_M_TRACE:
+        handler_error(c, 405, ALLOW_STATIC);
+        return;
+    default:
+        handler_error(c, 501, NULL);
+        return;
+    }
+}

@@ -1,0 +1,475 @@
+/*
+ * listener.c — the listener thread of a child: accepts connections and watches
+ * every parked one.
+ *
+ * Who: exactly one thread per child. It owns the epoll set's wait side, the four
+ * timeout queues (read, write completion, keep-alive, lingering close) and every
+ * connection parked in them. Workers re-arm sockets in epoll themselves and hand the
+ * connection over through child->parked (a lock-free MPSC stack) pushed BEFORE the
+ * re-arm; the listener drains that stack after each epoll_wait and before looking at
+ * the events, so a connection whose event it sees is always in its queues already.
+ * It never closes a connection while draining: an event for it may sit in the batch.
+ *
+ * epoll is used directly rather than through apr_pollset: EPOLLONESHOT lets a worker
+ * re-arm a connection with one EPOLL_CTL_MOD (APR's level-triggered pollset needs a
+ * remove and an add, each under its lock), and EPOLLEXCLUSIVE on the shared listening
+ * sockets wakes one child per connection instead of all of them.
+ *
+ * Accepting: an idle worker is reserved (fdqueue_try_reserve) before each accept, and
+ * accepting pauses (the listening sockets leave epoll) while no worker is idle or while
+ * connections exceed ThreadsPerChild + AsyncRequestWorkerFactor x idle workers. When the
+ * limit blocks new clients, the oldest idle keep-alive connections are closed first.
+ * Timeout queues are FIFO with one timeout each, so expiry costs O(expired).
+ *
+ * Shutdown: child->stopping. Graceful: stop accepting, close keep-alive connections,
+ * serve the rest until none is left (or GracefulShutdownTimeout). Now: close everything
+ * parked at once. Either way the queue is terminated on the way out.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <apr_time.h>
+
+#include "listener.h"
+#include "log.h"
+
+enum { Q_READ = 0, Q_WRITE, Q_KEEPALIVE, Q_LINGER, Q_COUNT };
+
+#define LISTENER_EVENTS      256
+#define LISTENER_MAX_WAIT_MS 250 /* housekeeping granularity */
+#define LINGER_TIMEOUT       apr_time_from_sec(2)
+#define ACCEPT_BATCH         64
+#define ACCEPT_BACKOFF       apr_time_from_msec(200) /* after EMFILE and friends */
+#define TAG_WAKE             1u                      /* epoll data of the eventfd */
+#define TAG_LISTEN(i)        ((((uint64_t)(i) + 1) << 1) | 1u)
+
+typedef struct {
+    conn_t *head, *tail;         /* oldest first */
+    long count;                  /* entries */
+    apr_interval_time_t timeout; /* how long an entry may wait */
+    _Atomic int64_t *gauge;      /* scoreboard gauge mirroring count, or NULL */
+} timeq_t;
+
+typedef struct {
+    child_t *c;
+    timeq_t q[Q_COUNT];
+    int accepting;              /* listening sockets are in epoll */
+    apr_time_t backoff_until;   /* no accepting before this (descriptor exhaustion) */
+    log_ratelimit_t accept_log; /* accept errors: one line a second */
+    unsigned long accepted;     /* connections accepted by this child */
+    apr_time_t stop_began;      /* when stopping was first seen, 0 before */
+} listener_t;
+
+static void
+timeq_append(listener_t *l, int qi, conn_t *c, apr_time_t now)
+{
+    timeq_t *q = &l->q[qi];
+
+    c->queue = qi;
+    c->expiry = now + q->timeout;
+    c->next = NULL;
+    c->prev = q->tail;
+    if (q->tail)
+        q->tail->next = c;
+    else
+        q->head = c;
+    q->tail = c;
+    q->count++;
+    if (q->gauge)
+        atomic_store_explicit(q->gauge, q->count, memory_order_relaxed);
+}
+
+static void
+timeq_remove(listener_t *l, conn_t *c)
+{
+    timeq_t *q;
+
+    if (c->queue < 0)
+        return;
+    q = &l->q[c->queue];
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        q->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        q->tail = c->prev;
+    c->prev = c->next = NULL;
+    c->queue = -1;
+    q->count--;
+    if (q->gauge)
+        atomic_store_explicit(q->gauge, q->count, memory_order_relaxed);
+}
+
+static int
+listener_queue_of(conn_state_t st)
+{
+    switch (st) {
+    case CONN_READ:
+        return Q_READ;
+    case CONN_WRITE:
+        return Q_WRITE;
+    case CONN_KEEPALIVE:
+        return Q_KEEPALIVE;
+    default:
+        return Q_LINGER;
+    }
+}
+
+int
+listener_park(conn_t *c)
+{
+    child_t *ch = c->child;
+    struct epoll_event ev;
+    int op = c->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+
+    ev.events = (c->state == CONN_WRITE ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT | EPOLLRDHUP;
+    ev.data.ptr = c;
+    c->in_epoll = 1;
+    lfstack_push(&ch->parked, &c->node);
+    /* From here on the listener may own c: nothing below may touch it. */
+    if (epoll_ctl(ch->epfd, op, c->fd, &ev) < 0) {
+        /* Cannot happen for a valid socket; the listener will find it in its queue
+         * and expire it, so the caller must not close it. */
+        return -1;
+    }
+    return 0;
+}
+
+/* Move what the workers parked into the timeout queues (oldest first). */
+static void
+listener_drain_parked(listener_t *l, apr_time_t now)
+{
+    lfstack_node_t *n = lfstack_take_all(&l->c->parked), *rev = NULL;
+
+    while (n) {
+        lfstack_node_t *next = n->next;
+        n->next = rev;
+        rev = n;
+        n = next;
+    }
+    for (n = rev; n;) {
+        conn_t *c = (conn_t *)n;
+        n = n->next;
+        timeq_append(l, listener_queue_of(c->state), c, now);
+    }
+}
+
+static void
+listener_close(listener_t *l, conn_t *c)
+{
+    timeq_remove(l, c);
+    conn_close(c);
+}
+
+static void
+listener_set_accepting(listener_t *l, int on)
+{
+    child_t *c = l->c;
+    int i;
+
+    if (l->accepting == on)
+        return;
+    for (i = 0; i < c->env->nlisten; i++) {
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = TAG_LISTEN(i) };
+        if (epoll_ctl(c->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, c->env->listen_fds[i], &ev) < 0)
+            log_error(EV_LOG_ERR, errno, "EVH00201", "epoll_ctl on listening socket failed");
+    }
+    l->accepting = on;
+    sb_process_set(c->proc, (int32_t)getpid(), c->generation, c->conf->threads_per_child,
+                   atomic_load(&c->stopping) != EV_RUNNING, !on);
+}
+
+static long
+listener_conn_limit(const listener_t *l)
+{
+    const ev_config_t *conf = l->c->conf;
+    int idle = fdqueue_idlers(l->c->queue);
+
+    if (idle < 0)
+        idle = 0;
+    return conf->threads_per_child + (long)(conf->async_request_worker_factor * idle);
+}
+
+/* Close up to n of the oldest idle keep-alive connections; returns how many. */
+static int
+listener_shed_keepalive(listener_t *l, int n)
+{
+    int closed = 0;
+
+    while (closed < n && l->q[Q_KEEPALIVE].head) {
+        listener_close(l, l->q[Q_KEEPALIVE].head);
+        closed++;
+    }
+    return closed;
+}
+
+static void
+listener_accept_error(listener_t *l, int err, apr_time_t now)
+{
+    if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+        /* Back off rather than spin on a socket that stays readable. */
+        l->backoff_until = now + ACCEPT_BACKOFF;
+        listener_set_accepting(l, 0);
+    }
+    apr_uint64_t suppressed = 0;
+
+    if (log_ratelimit(&l->accept_log, now, &suppressed))
+        log_error(EV_LOG_ERR, err, "EVH00202", "accept failed (%llu similar errors suppressed)",
+                  (unsigned long long)suppressed);
+}
+
+static void
+listener_accept(listener_t *l, int idx, apr_time_t now)
+{
+    child_t *c = l->c;
+    int lfd = c->env->listen_fds[idx], n, one = 1;
+
+    for (n = 0; n < ACCEPT_BATCH; n++) {
+        conn_t *conn;
+        socklen_t len;
+        int fd;
+
+        if (atomic_load(&c->connections) >= listener_conn_limit(l) &&
+            (listener_shed_keepalive(l, 8) == 0 ||
+             atomic_load(&c->connections) >= listener_conn_limit(l))) {
+            listener_set_accepting(l, 0);
+            return;
+        }
+        if (!fdqueue_try_reserve(c->queue)) {
+            atomic_store(&c->listener_wait, 1);
+            listener_set_accepting(l, 0);
+            return;
+        }
+        conn = conn_get(c);
+        if (conn == NULL) {
+            fdqueue_unreserve(c->queue);
+            listener_accept_error(l, ENOMEM, now);
+            return;
+        }
+        len = sizeof(conn->peer);
+        fd = accept4(lfd, &conn->peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            int err = errno;
+            fdqueue_unreserve(c->queue);
+            conn->fd = -1;
+            lfstack_push(&c->free_conns, &conn->node);
+            if (err == EAGAIN || err == EWOULDBLOCK)
+                return;
+            if (err == EINTR || err == ECONNABORTED || err == EPROTO)
+                continue;
+            listener_accept_error(l, err, now);
+            return;
+        }
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        conn->fd = fd;
+        conn->state = CONN_READ;
+        conn->local_port = c->env->listen_ports ? c->env->listen_ports[idx] : 0;
+        conn->ctx = conn_ctx_get(c);
+        atomic_fetch_add(&c->connections, 1);
+        atomic_fetch_add_explicit(&c->proc->connections, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&c->proc->accepted, 1, memory_order_relaxed);
+        if (conn->ctx == NULL || fdqueue_push(c->queue, conn, 1) != APR_SUCCESS) {
+            conn_close(conn);
+            continue;
+        }
+        if (c->conf->max_connections_per_child > 0 &&
+            ++l->accepted >= (unsigned long)c->conf->max_connections_per_child) {
+            int expect = EV_RUNNING;
+            log_error(EV_LOG_INFO, 0, "EVH00203",
+                      "MaxConnectionsPerChild %d reached, retiring gracefully",
+                      c->conf->max_connections_per_child);
+            atomic_compare_exchange_strong(&c->stopping, &expect, EV_STOP_GRACEFUL);
+            return;
+        }
+    }
+}
+
+/* Lingering close: read and drop what the client still sends, in the listener. */
+static void
+listener_linger(listener_t *l, conn_t *c)
+{
+    char buf[4096];
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (n > 0)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT | EPOLLRDHUP,
+                                      .data.ptr = c };
+            if (epoll_ctl(l->c->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+                return;
+        }
+        break;
+    }
+    listener_close(l, c);
+}
+
+static void
+listener_conn_event(listener_t *l, conn_t *c)
+{
+    child_t *ch = l->c;
+
+    if (c->state == CONN_LINGER) {
+        listener_linger(l, c);
+        return;
+    }
+    timeq_remove(l, c);
+    if (c->ctx == NULL && (c->ctx = conn_ctx_get(ch)) == NULL) {
+        conn_close(c);
+        return;
+    }
+    if (fdqueue_push(ch->queue, c, 0) != APR_SUCCESS)
+        conn_close(c);
+}
+
+static void
+listener_expire(listener_t *l, apr_time_t now)
+{
+    int qi;
+
+    for (qi = 0; qi < Q_COUNT; qi++) {
+        while (l->q[qi].head && l->q[qi].head->expiry <= now) {
+            conn_t *c = l->q[qi].head;
+            if (qi == Q_READ && c->ctx && c->ctx->len > c->ctx->pos) {
+                static const char r408[] = "HTTP/1.1 408 Request Timeout\r\n"
+                                           "Connection: close\r\nContent-Length: 0\r\n\r\n";
+                (void)send(c->fd, r408, sizeof(r408) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+            }
+            if (qi == Q_WRITE)
+                log_error(EV_LOG_INFO, 0, "EVH00204",
+                          "closing a connection whose client stopped reading (Timeout)");
+            listener_close(l, c);
+        }
+    }
+}
+
+static int
+listener_wait_ms(const listener_t *l, apr_time_t now)
+{
+    apr_time_t first = now + apr_time_from_msec(LISTENER_MAX_WAIT_MS);
+    int qi;
+
+    for (qi = 0; qi < Q_COUNT; qi++)
+        if (l->q[qi].head && l->q[qi].head->expiry < first)
+            first = l->q[qi].head->expiry;
+    if (first <= now)
+        return 0;
+    return (int)((first - now + 999) / 1000);
+}
+
+/* Apply child->stopping; returns 1 when the loop should end. */
+static int
+listener_check_stop(listener_t *l, apr_time_t now)
+{
+    child_t *c = l->c;
+    int stopping = atomic_load(&c->stopping);
+    int qi;
+
+    if (stopping == EV_RUNNING)
+        return 0;
+    if (l->stop_began == 0) {
+        l->stop_began = now;
+        listener_set_accepting(l, 0);
+        sb_process_set(c->proc, (int32_t)getpid(), c->generation, c->conf->threads_per_child, 1, 1);
+    }
+    if (stopping == EV_STOP_NOW) {
+        for (qi = 0; qi < Q_COUNT; qi++)
+            while (l->q[qi].head)
+                listener_close(l, l->q[qi].head);
+        return 1;
+    }
+    listener_shed_keepalive(l, INT32_MAX);
+    if (c->conf->graceful_shutdown_timeout > 0 &&
+        now - l->stop_began > c->conf->graceful_shutdown_timeout) {
+        log_error(EV_LOG_WARN, 0, "EVH00205",
+                  "GracefulShutdownTimeout expired with %ld connections open, closing them",
+                  atomic_load(&c->connections));
+        for (qi = 0; qi < Q_COUNT; qi++)
+            while (l->q[qi].head)
+                listener_close(l, l->q[qi].head);
+        return 1;
+    }
+    return atomic_load(&c->connections) == 0;
+}
+
+static void
+listener_maybe_resume(listener_t *l, apr_time_t now)
+{
+    child_t *c = l->c;
+
+    if (l->accepting || atomic_load(&c->stopping) != EV_RUNNING || now < l->backoff_until)
+        return;
+    if (fdqueue_idlers(c->queue) <= 0) {
+        atomic_store(&c->listener_wait, 1);
+        return;
+    }
+    if (atomic_load(&c->connections) >= listener_conn_limit(l))
+        return;
+    atomic_store(&c->listener_wait, 0);
+    listener_set_accepting(l, 1);
+}
+
+void *
+listener_run(void *arg)
+{
+    child_t *c = arg;
+    const ev_config_t *conf = c->conf;
+    listener_t l;
+    struct epoll_event events[LISTENER_EVENTS];
+    struct epoll_event wev = { .events = EPOLLIN, .data.u64 = TAG_WAKE };
+
+    memset(&l, 0, sizeof(l));
+    l.c = c;
+    l.q[Q_READ].timeout = conf->header_read_timeout;
+    l.q[Q_WRITE].timeout = conf->timeout;
+    l.q[Q_WRITE].gauge = &c->proc->writing;
+    l.q[Q_KEEPALIVE].timeout = conf->keepalive_timeout;
+    l.q[Q_KEEPALIVE].gauge = &c->proc->keepalive;
+    l.q[Q_LINGER].timeout = LINGER_TIMEOUT;
+    l.q[Q_LINGER].gauge = &c->proc->closing;
+    if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->wakefd, &wev) < 0)
+        log_error(EV_LOG_CRIT, errno, "EVH00206", "epoll_ctl on the wake-up descriptor failed");
+    listener_set_accepting(&l, 1);
+
+    for (;;) {
+        apr_time_t now = apr_time_now();
+        int n, i;
+
+        if (listener_check_stop(&l, now))
+            break;
+        n = epoll_wait(c->epfd, events, LISTENER_EVENTS, listener_wait_ms(&l, now));
+        if (n < 0 && errno != EINTR) {
+            log_error(EV_LOG_CRIT, errno, "EVH00207", "epoll_wait failed, child stops");
+            atomic_store(&c->stopping, EV_STOP_NOW);
+            continue;
+        }
+        now = apr_time_now();
+        listener_drain_parked(&l, now);
+        for (i = 0; i < n; i++) {
+            uint64_t tag = events[i].data.u64;
+            if (tag == TAG_WAKE) {
+                uint64_t v;
+                if (read(c->wakefd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                    log_error(EV_LOG_ERR, errno, "EVH00208", "read of the wake-up eventfd failed");
+            } else if (tag & 1u) {
+                if (l.accepting)
+                    listener_accept(&l, (int)((tag >> 1) - 1), now);
+            } else {
+                listener_conn_event(&l, events[i].data.ptr);
+            }
+        }
+        listener_expire(&l, now);
+        listener_maybe_resume(&l, now);
+    }
+    fdqueue_terminate(c->queue);
+    return NULL;
+}

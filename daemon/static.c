@@ -1,0 +1,211 @@
+/*
+ * static.c — files beneath DocumentRoot: mapping, validators, conditionals, ranges.
+ *
+ * Who: worker threads. Every path is normalized (http_path_normalize) and then
+ * opened relative to the child's DocumentRoot descriptor with openat2's
+ * RESOLVE_BENEATH, so neither an encoded ".." nor a symlink can leave the root. The
+ * opened descriptor becomes the response's file_fd: the body goes out with sendfile
+ * and the descriptor is closed when the response is reset.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <apr_strings.h>
+
+#include "child.h"
+#include "cond.h"
+#include "handler.h"
+#include "http_date.h"
+#include "http_path.h"
+#include "http_response.h"
+#include "mime.h"
+#include "range.h"
+#include "static.h"
+
+typedef struct {
+    int fd;
+    struct stat st;
+    const char *path; /* normalized, for the MIME type */
+} static_file_t;
+
+/* Open path, following a directory to its DirectoryIndex. Returns 0 or a status;
+ * *redirect is set for a directory named without its trailing slash. */
+static int
+static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
+{
+    const ev_config_t *conf = c->child->conf;
+    int rc, i;
+
+    *redirect = 0;
+    rc = http_path_open_beneath(c->child->docroot_fd, path, 0, &f->fd);
+    if (rc != 0)
+        return http_path_errno_status(rc);
+    if (fstat(f->fd, &f->st) < 0) {
+        close(f->fd);
+        return 500;
+    }
+    f->path = path;
+    if (S_ISREG(f->st.st_mode))
+        return 0;
+    close(f->fd);
+    f->fd = -1;
+    if (!S_ISDIR(f->st.st_mode))
+        return 403;
+    if (path[plen - 1] != '/') {
+        *redirect = 1;
+        return 301;
+    }
+    for (i = 0; i < conf->directory_index->nelts; i++) {
+        const char *idx = APR_ARRAY_IDX(conf->directory_index, i, const char *);
+        const char *full = apr_pstrcat(c->ctx->preq, path, idx, NULL);
+
+        if (http_path_open_beneath(c->child->docroot_fd, full, 0, &f->fd) != 0)
+            continue;
+        if (fstat(f->fd, &f->st) == 0 && S_ISREG(f->st.st_mode)) {
+            f->path = full;
+            return 0;
+        }
+        close(f->fd);
+        f->fd = -1;
+    }
+    return 403; /* a directory without an index (no listings) */
+}
+
+static void
+static_redirect_slash(conn_t *c, ev_slice_t target)
+{
+    conn_ctx_t *x = c->ctx;
+    size_t q = http_path_query_start(target.p, target.len);
+    const char *loc = apr_psprintf(x->preq, "Location: %.*s/%.*s\r\n", (int)q, target.p,
+                                   (int)(target.len - q), target.p + q);
+    handler_error(c, 301, loc);
+}
+
+/* 206 with several ranges: multipart/byteranges, parts in memory around file spans. */
+static void
+static_multipart(conn_t *c, static_file_t *f, const char *type, const char *validators,
+                 range_t *ranges, size_t n)
+{
+    conn_ctx_t *x = c->ctx;
+    static _Thread_local uint64_t counter;
+    char boundary[EV_RANGE_BOUNDARY_LEN];
+    int64_t total;
+    size_t i;
+
+    range_boundary(boundary, ((uint64_t)apr_time_now() << 16) ^ ++counter ^ (uint64_t)f->st.st_ino);
+    total = range_multipart_length(ranges, n, boundary, type, f->st.st_size);
+    if (x->req.method_id != EV_M_HEAD) {
+        for (i = 0; i < n; i++) {
+            size_t cap = 256 + strlen(type), len;
+            char *part = apr_palloc(x->preq, cap);
+            len = range_part_header(part, cap, boundary, type, &ranges[i], f->st.st_size);
+            response_add_mem(&x->resp, part, (apr_off_t)len, x->preq);
+            response_add_file(&x->resp, ranges[i].first, ranges[i].last - ranges[i].first + 1,
+                              x->preq);
+        }
+        {
+            char *end = apr_palloc(x->preq, 64);
+            size_t len = range_closing(end, 64, boundary);
+            response_add_mem(&x->resp, end, (apr_off_t)len, x->preq);
+        }
+        x->resp.file_fd = f->fd;
+    } else {
+        close(f->fd);
+    }
+    http_response_head(c, 206,
+                       apr_psprintf(x->preq,
+                                    "%sContent-Type: multipart/byteranges; boundary=%s\r\n",
+                                    validators, boundary),
+                       total);
+}
+
+/* Decide between 200, 206 and 416 and build the response. */
+static void
+static_respond(conn_t *c, static_file_t *f, const char *validators)
+{
+    conn_ctx_t *x = c->ctx;
+    const char *type = mime_type(c->child->env->mime, f->path);
+    const http_field_t *rf =
+        x->req.method_id == EV_M_GET ? http_field_find(&x->req, "Range") : NULL;
+    range_t ranges[EV_RANGE_MAX];
+    size_t n = 0;
+    range_result_t rr = EV_RANGE_IGNORE;
+    apr_off_t off = 0, len = f->st.st_size;
+    int status = 200;
+    char cr[96];
+    const char *extra;
+
+    if (rf && http_field_count(&x->req, "Range") == 1 &&
+        cond_if_range(&x->req, x->etag, x->lastmod, x->now))
+        rr = range_parse(rf->value, f->st.st_size, ranges, EV_RANGE_MAX, &n);
+    if (rr == EV_RANGE_UNSATISFIABLE) {
+        close(f->fd);
+        range_content_range(cr, sizeof(cr), NULL, f->st.st_size);
+        handler_error(c, 416, apr_psprintf(x->preq, "Content-Range: %s\r\n", cr));
+        return;
+    }
+    if (rr == EV_RANGE_OK && n > 1) {
+        static_multipart(c, f, type, validators, ranges, n);
+        return;
+    }
+    extra =
+        apr_psprintf(x->preq, "%sAccept-Ranges: bytes\r\nContent-Type: %s\r\n", validators, type);
+    if (rr == EV_RANGE_OK) {
+        status = 206;
+        off = ranges[0].first;
+        len = ranges[0].last - ranges[0].first + 1;
+        range_content_range(cr, sizeof(cr), &ranges[0], f->st.st_size);
+        extra = apr_psprintf(x->preq, "%sContent-Range: %s\r\n", extra, cr);
+    }
+    if (x->req.method_id != EV_M_HEAD && len > 0) {
+        response_add_file(&x->resp, off, len, x->preq);
+        x->resp.file_fd = f->fd;
+    } else {
+        close(f->fd);
+    }
+    http_response_head(c, status, extra, len);
+}
+
+void
+static_serve(conn_t *c, ev_slice_t target)
+{
+    conn_ctx_t *x = c->ctx;
+    size_t plen, cap = target.len + 2;
+    char *path = apr_palloc(x->preq, cap);
+    static_file_t f = { .fd = -1 };
+    char date[EV_HTTP_DATE_LEN], lm[EV_HTTP_DATE_LEN];
+    const char *validators;
+    int st, redirect = 0, cond;
+
+    st = http_path_normalize(target.p, target.len, path, cap, &plen);
+    if (st == 0)
+        st = static_open(c, path, plen, &f, &redirect);
+    if (st == 301 && redirect) {
+        static_redirect_slash(c, target);
+        return;
+    }
+    if (st) {
+        handler_error(c, st, NULL);
+        return;
+    }
+    x->now = http_date_now(date);
+    x->lastmod = cond_last_modified(&f.st, x->now);
+    cond_etag(&f.st, x->etag);
+    http_date_format(x->lastmod, lm);
+    validators = apr_psprintf(x->preq, "Last-Modified: %s\r\nETag: %s\r\n", lm, x->etag);
+    cond = cond_evaluate(&x->req, x->etag, x->lastmod, x->now);
+    if (cond == 304) {
+        close(f.fd);
+        http_response_head(c, 304, validators, -1);
+        return;
+    }
+    if (cond == 412) {
+        close(f.fd);
+        handler_error(c, 412, NULL);
+        return;
+    }
+    static_respond(c, &f, validators);
+}
