@@ -230,15 +230,18 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
 {
     child_t *c = l->c;
     int lfd = c->env->listen_fds[idx], n, one = 1;
+    /* Taken once per wake-up: our own reservations below must not shrink it while we
+     * do not even know whether another connection is waiting. */
+    long limit = listener_conn_limit(l);
 
     for (n = 0; n < ACCEPT_BATCH; n++) {
         conn_t *conn;
         socklen_t len;
         int fd;
 
-        if (atomic_load(&c->connections) >= listener_conn_limit(l) &&
-            (listener_shed_keepalive(l, 8) == 0 ||
-             atomic_load(&c->connections) >= listener_conn_limit(l))) {
+        long excess;
+
+        if (atomic_load(&c->connections) >= limit && l->q[Q_KEEPALIVE].head == NULL) {
             listener_set_accepting(l, 0);
             return;
         }
@@ -267,6 +270,11 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
             listener_accept_error(l, err, now);
             return;
         }
+        /* Over the limit with a client actually waiting: make room by closing the
+         * oldest idle keep-alive connections rather than refusing the newcomer. */
+        excess = atomic_load(&c->connections) - limit + 1;
+        if (excess > 0)
+            listener_shed_keepalive(l, (int)excess);
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         conn->fd = fd;
         conn->state = CONN_READ;

@@ -57,7 +57,8 @@ tests_tools_sbdump_LDADD = shm/libevsb.a $(APR_LIBS) $(PTHREAD_LIBS)
 
 INTEGRATION_TESTS = \
 	tests/integration/01_startstop.py \
-	tests/integration/02_http.py
+	tests/integration/02_http.py \
+	tests/integration/03_keepalive.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py
 TEST_EXTENSIONS = .py
