@@ -312,6 +312,20 @@ start(const options_t *o, apr_pool_t *pconf)
                 apr_strerror(rv, err, sizeof(err)));
         return 1;
     }
+    if (conf->control_group) {
+        /* The scoreboard holds request lines: readable by ControlGroup, not by everyone. */
+        struct group *gr = getgrnam(conf->control_group);
+        if (gr == NULL) {
+            fprintf(stderr, "evhttpd: ControlGroup %s does not exist\n", conf->control_group);
+            return 1;
+        }
+        rv = sb_chown(env->sb, (uid_t)-1, gr->gr_gid);
+        if (rv != APR_SUCCESS) {
+            fprintf(stderr, "evhttpd: cannot give ScoreboardFile %s to group %s: %s\n",
+                    conf->scoreboard_file, conf->control_group, apr_strerror(rv, err, sizeof(err)));
+            return 1;
+        }
+    }
     if (open_access_logs(conf, env, pconf) < 0)
         return 1;
     if (!o->foreground && detach(conf) < 0)

@@ -12,11 +12,11 @@
  * (Apache's CVE-2019-0211 came from trusting such values).
  *
  * Spawning: StartServers at start; then 1, 2, 4 ... up to 32 children a second while
- * idle workers < MinSpareThreads, one child retired gracefully (USR1) per second while
- * idle > MaxSpareThreads, never beyond MaxRequestWorkers / ServerLimit. A child that
- * dies unexpectedly is replaced at once; when children keep dying young the
- * replacement backs off exponentially (up to a minute), so a broken child cannot
- * fork-bomb the machine. A child exiting with EV_EXIT_CHILDFATAL stops the server.
+ * idle workers < MinSpareThreads (never more than the deficit needs), one child retired gracefully
+ * (USR1) per second while idle > MaxSpareThreads, never beyond MaxRequestWorkers / ServerLimit. A
+ * child that dies unexpectedly is replaced at once; when children keep dying young the replacement
+ * backs off exponentially (up to a minute), so a broken child cannot fork-bomb the machine. A child
+ * exiting with EV_EXIT_CHILDFATAL stops the server.
  */
 #include "autoconfig.h"
 
@@ -150,17 +150,11 @@ static int
 parent_idle_of(parent_t *P, unsigned slot)
 {
     sb_process_snap_t ps;
-    int t, idle = 0, threads = P->conf->threads_per_child;
+    int threads = P->conf->threads_per_child;
 
     if (sb_snapshot_process(P->env->sb, slot, &ps) != APR_SUCCESS || ps.pid != P->slots[slot].pid)
         return threads; /* still starting: count it as idle, as Apache does */
-    for (t = 0; t < threads; t++) {
-        sb_worker_snap_t ws;
-        if (sb_snapshot_worker(P->env->sb, slot, (unsigned)t, &ws) == APR_SUCCESS &&
-            (ws.state == SB_READY || ws.state == SB_STARTING))
-            idle++;
-    }
-    return idle;
+    return ps.idle_workers < threads ? ps.idle_workers : threads;
 }
 
 static void
@@ -194,7 +188,13 @@ parent_maintain(parent_t *P)
         return;
     }
     P->replace_now = 0;
-    n = replacing && idle >= conf->min_spare_threads ? 1 : P->spawn_rate;
+    /* The rate caps a second's spawning; no more children than the deficit needs
+     * (Apache spawns the full rate and retires the surplus later). */
+    n = (conf->min_spare_threads - idle + conf->threads_per_child - 1) / conf->threads_per_child;
+    if (n > P->spawn_rate)
+        n = P->spawn_rate;
+    if (replacing && n < 1)
+        n = 1;
     for (i = 0; i < P->nslots && spawned < n && active < max_children; i++) {
         if (P->slots[i].pid != 0)
             continue;

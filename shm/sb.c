@@ -515,8 +515,6 @@ sb_process_reset(sb_t *sb, unsigned slot)
     atomic_store_explicit(&rec->requests, 0, memory_order_relaxed);
     atomic_store_explicit(&rec->bytes, 0, memory_order_relaxed);
     atomic_store_explicit(&rec->accepted, 0, memory_order_relaxed);
-    atomic_store_explicit(&rec->idle_workers, 0, memory_order_relaxed);
-    atomic_store_explicit(&rec->busy_workers, 0, memory_order_relaxed);
     for (thread = 0; thread < sb->thread_limit; thread++) {
         sb_worker_clear(sb_worker(sb, slot, thread));
     }
@@ -626,6 +624,36 @@ sb_process_copy(const void *rec, void *out)
     o->not_accepting = SB_LOAD(r->not_accepting);
 }
 
+/* Idle and busy workers of a slot, from the state letters of its first `threads`
+ * records (clamped to the mapping's thread limit). */
+static void
+sb_count_workers(sb_t *sb, unsigned slot, sb_process_snap_t *out)
+{
+    unsigned t, n = out->threads > 0 ? (unsigned)out->threads : 0;
+
+    out->idle_workers = out->busy_workers = 0;
+    if (n > sb_thread_limit(sb))
+        n = sb_thread_limit(sb);
+    for (t = 0; t < n; t++) {
+        const sb_worker_t *w = sb_worker(sb, slot, t);
+        switch (sb_state_known(SB_LOAD(w->state))) {
+        case SB_READY:
+            out->idle_workers++;
+            break;
+        case SB_READ:
+        case SB_WRITE:
+        case SB_KEEPALIVE:
+        case SB_LOGGING:
+        case SB_CLOSING:
+        case SB_GRACEFUL:
+            out->busy_workers++;
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 apr_status_t
 sb_snapshot_process(sb_t *sb, unsigned slot, sb_process_snap_t *out)
 {
@@ -646,8 +674,7 @@ sb_snapshot_process(sb_t *sb, unsigned slot, sb_process_snap_t *out)
     out->requests = atomic_load_explicit(&r->requests, memory_order_relaxed);
     out->bytes = atomic_load_explicit(&r->bytes, memory_order_relaxed);
     out->accepted = atomic_load_explicit(&r->accepted, memory_order_relaxed);
-    out->idle_workers = sb_clamp32(atomic_load_explicit(&r->idle_workers, memory_order_relaxed));
-    out->busy_workers = sb_clamp32(atomic_load_explicit(&r->busy_workers, memory_order_relaxed));
+    sb_count_workers(sb, slot, out);
     return APR_SUCCESS;
 }
 

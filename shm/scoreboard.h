@@ -69,18 +69,16 @@ typedef struct {
     uint8_t quiescing;     /* 1 once the child is stopping */
     uint8_t not_accepting; /* 1 while the listener does not accept */
     uint8_t pad0[2];
-    int32_t threads;              /* ThreadsPerChild the child runs */
-    uint8_t pad1[4];              /* explicit: aligns the counters below */
-    _Atomic int64_t connections;  /* open connections now */
-    _Atomic int64_t keepalive;    /* connections parked in keep-alive now */
-    _Atomic int64_t writing;      /* connections parked in write completion now */
-    _Atomic int64_t closing;      /* connections in lingering close now */
-    _Atomic uint64_t requests;    /* requests served since the child started */
-    _Atomic uint64_t bytes;       /* response bytes sent since the child started */
-    _Atomic uint64_t accepted;    /* connections accepted since the child started */
-    _Atomic int32_t idle_workers; /* workers waiting for work now */
-    _Atomic int32_t busy_workers; /* workers serving now */
-    char pad[40];                 /* to 128 bytes */
+    int32_t threads;             /* ThreadsPerChild the child runs */
+    uint8_t pad1[4];             /* explicit: aligns the counters below */
+    _Atomic int64_t connections; /* open connections now */
+    _Atomic int64_t keepalive;   /* connections parked in keep-alive now */
+    _Atomic int64_t writing;     /* connections parked in write completion now */
+    _Atomic int64_t closing;     /* connections in lingering close now */
+    _Atomic uint64_t requests;   /* requests served since the child started */
+    _Atomic uint64_t bytes;      /* response bytes sent since the child started */
+    _Atomic uint64_t accepted;   /* connections accepted since the child started */
+    char pad[48];                /* to 128 bytes */
 } sb_process_t;
 
 typedef struct {
@@ -165,7 +163,7 @@ void sb_process_reset(sb_t *sb, unsigned slot);
  * sb_process_set: the child's main thread publishes its identity (seq-guarded). Only
  * that thread may call it for its record.
  *
- * The process counters (connections ... busy_workers) are not seq-guarded: any thread
+ * The process counters (connections ... accepted) are not seq-guarded: any thread
  * of the child updates them with
  *     atomic_fetch_add_explicit(&rec->requests, 1, memory_order_relaxed);
  * (gauges with +1 / -1). Readers see each counter exact on its own; no set of counters
@@ -216,8 +214,10 @@ typedef struct {
     int32_t threads;                                  /* >= 0 */
     int64_t connections, keepalive, writing, closing; /* >= 0 */
     uint64_t requests, bytes, accepted;               /* since the child started */
-    int32_t idle_workers, busy_workers;               /* >= 0 */
-    int consistent; /* 0 if the identity fields could not be read consistently */
+    int32_t idle_workers; /* workers in state _ among the first `threads` records */
+    int32_t busy_workers; /* workers in R W K L C G among them (derived from the states
+                           * so no shared counter sits on the per-request path) */
+    int consistent;       /* 0 if the identity fields could not be read consistently */
 } sb_process_snap_t;
 
 typedef struct {

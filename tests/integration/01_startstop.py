@@ -108,6 +108,49 @@ class ProcessTest(unittest.TestCase):
             self.assertIn("killed by signal 9", s.error_log_text())
             self.assertEqual(s.get("/").status, 200)
 
+    def test_spare_threads_grow_the_pool(self):
+        s = Server(start_servers=1, threads=2, spare=(6, 10))
+        with s:
+            wait_until(lambda: len(s.children()) == 3, 8, what="3 children for 6 spare workers")
+            wait_until(lambda: sum(p["states"].count("_") for p in s.sb_procs()) == 6, 5,
+                       what="6 idle workers")
+
+    def test_spare_threads_shrink_the_pool(self):
+        s = Server(start_servers=4, threads=2, spare=(1, 3))
+        with s:
+            wait_until(lambda: len(s.children()) == 1, 10, what="the pool to shrink to 1 child")
+            self.assertEqual(s.get("/").status, 200)
+            self.assertIn("retiring one", s.error_log_text())
+
+    def test_single_process_debug_mode(self):
+        s = Server(threads=3)
+        s.start("-X", wait_children=False)
+        try:
+            self.assertEqual(s.children(), [])
+            self.assertEqual(evtest.threads_of(s.pid), 3 + 2)
+            self.assertEqual(s.get("/").status, 200)
+        finally:
+            self.assertEqual(s.stop(), 0)
+
+    def test_detaches_without_minus_F(self):
+        s = Server()
+        r = subprocess.run([EVHTTPD, "-f", s.conf], capture_output=True, timeout=20)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        pid = int(wait_until(lambda: os.path.exists(s.pidfile) and open(s.pidfile).read(), 10,
+                             what="the PidFile"))
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            self.assertEqual(int(fields[3]), pid, "the daemon leads its own session")
+            wait_until(lambda: len(evtest.children_of(pid)) == 1, 10, what="the child")
+            c = evtest.Conn(s.port)
+            self.assertEqual(c.request("GET", "/").status, 200)
+            c.close()
+        finally:
+            os.kill(pid, signal.SIGTERM)
+        wait_until(lambda: not os.path.exists(s.pidfile), 10, what="the PidFile to go")
+
 
 if __name__ == "__main__":
     evtest.main()
