@@ -21,7 +21,10 @@
  *
  * Idle accounting: `idlers` (see fdqueue.h) is a plain atomic counter; every change
  * is a read-modify-write so that on_idle fires exactly on the 0 -> 1 steps, which
- * are the only way it can become positive: idlers moves in steps of one.
+ * are the only way it can become positive: idlers moves in steps of one. All its
+ * accesses are seq_cst (on x86 the same instructions as acq_rel) so that a listener
+ * can pair them with its own "I am waiting" flag without losing an on_idle call
+ * (the recipe is in fdqueue.h).
  *
  * Sleeping without a lock on the hot path. A pop that finds the ring empty takes
  * the mutex, registers in `sleepers`, tries the ring again and only then waits on
@@ -33,8 +36,8 @@
  * lie in one total order S. A worker that decides to sleep has seen some position
  * p whose item it did not find in the cell; the publish of p therefore comes after
  * that load, hence after the registration, in S, and the read of `sleepers` that
- * follows the publish sees the registration (the worker withdraws it only after it
- * has been woken and found an item). That push then takes the mutex, which it can
+ * follows the publish sees the registration (the worker withdraws it only when it
+ * leaves, with an item or APR_EOF). That push then takes the mutex, which it can
  * only get once the worker is blocked in the wait, and signals. This is Dekker's
  * pattern: of two threads that each write one variable and then read the other's,
  * under seq_cst at least one sees the other's write. A signal wakes one waiter, not
@@ -218,28 +221,33 @@ fdqueue_ring_ready(fdqueue_t *q)
 static void
 fdqueue_add_idler(fdqueue_t *q)
 {
-    if (atomic_fetch_add_explicit(&q->idlers, 1, memory_order_acq_rel) == 0 && q->on_idle != NULL)
+    if (atomic_fetch_add(&q->idlers, 1) == 0 && q->on_idle != NULL)
         q->on_idle(q->baton);
 }
 
 int
 fdqueue_try_reserve(fdqueue_t *q)
 {
-    int n = atomic_load_explicit(&q->idlers, memory_order_relaxed);
+    int n = atomic_load(&q->idlers);
 
     while (n > 0) {
-        if (atomic_compare_exchange_weak_explicit(&q->idlers, &n, n - 1, memory_order_acq_rel,
-                                                  memory_order_relaxed))
+        if (atomic_compare_exchange_weak(&q->idlers, &n, n - 1))
             return 1;
     }
     return 0;
+}
+
+void
+fdqueue_unreserve(fdqueue_t *q)
+{
+    fdqueue_add_idler(q);
 }
 
 apr_status_t
 fdqueue_push(fdqueue_t *q, void *item, int reserved)
 {
     if (!reserved)
-        atomic_fetch_sub_explicit(&q->idlers, 1, memory_order_acq_rel);
+        atomic_fetch_sub(&q->idlers, 1);
     if (!fdqueue_ring_push(q, item)) {
         fdqueue_add_idler(q); /* our own take, or the caller's reservation */
         return APR_EAGAIN;
@@ -285,14 +293,14 @@ fdqueue_pop(fdqueue_t *q, void **item)
         return APR_SUCCESS;
     rv = fdqueue_wait(q, item);
     if (rv == APR_EOF)
-        atomic_fetch_sub_explicit(&q->idlers, 1, memory_order_acq_rel);
+        atomic_fetch_sub(&q->idlers, 1);
     return rv;
 }
 
 int
 fdqueue_idlers(const fdqueue_t *q)
 {
-    return atomic_load_explicit(&q->idlers, memory_order_acquire);
+    return atomic_load(&q->idlers);
 }
 
 void
@@ -302,10 +310,4 @@ fdqueue_terminate(fdqueue_t *q)
     q->terminated = 1;
     pthread_cond_broadcast(&q->cond);
     pthread_mutex_unlock(&q->mutex);
-}
-
-void
-fdqueue_unreserve(fdqueue_t *q)
-{
-    fdqueue_add_idler(q);
 }

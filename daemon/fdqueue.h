@@ -28,10 +28,14 @@
 typedef struct fdqueue_t fdqueue_t;
 
 /* Called when idlers rises from 0 to 1, i.e. the listener may accept again: from a
- * worker entering fdqueue_pop, or from the thread whose fdqueue_push failed and gave
- * its count back. Any thread may therefore run it, the listener included; it must
- * not block and must be safe against the listener (e.g. write an eventfd). Treat it
- * as a hint to call fdqueue_try_reserve again, not as a reservation. */
+ * worker entering fdqueue_pop, or from a thread giving a count back (a failed
+ * fdqueue_push, fdqueue_unreserve). Any thread may therefore run it, the listener
+ * included; it must not block and must be safe against the listener (e.g. write an
+ * eventfd). Treat it as a hint to call fdqueue_try_reserve again, not a reservation.
+ * A listener that stops accepting because fdqueue_try_reserve failed must not miss
+ * this call: it sets its "waiting" flag (a seq_cst store, read by the callback with
+ * seq_cst) and only then tries fdqueue_try_reserve once more. Every access to idlers
+ * is seq_cst, so either that retry sees the new worker or the callback sees the flag. */
 typedef void (*fdqueue_on_idle_fn)(void *baton);
 
 /*
@@ -47,6 +51,11 @@ apr_status_t fdqueue_create(fdqueue_t **q, unsigned capacity, fdqueue_on_idle_fn
 /* fdqueue_try_reserve: take one idle worker for an item about to be pushed with
  * reserved=1. Returns 1 on success, 0 if no worker is idle. Any thread; lock-free. */
 int fdqueue_try_reserve(fdqueue_t *q);
+
+/* fdqueue_unreserve: give back a reservation from fdqueue_try_reserve that will not be
+ * used (the accept it was for failed). Any thread; lock-free; may run on_idle in the
+ * calling thread (the count can rise from 0 to 1). Never fails. */
+void fdqueue_unreserve(fdqueue_t *q);
 
 /* fdqueue_push: queue `item` (non-NULL; the queue does not own what it points to).
  * `reserved` says whether the caller holds a reservation from fdqueue_try_reserve.
@@ -66,16 +75,12 @@ apr_status_t fdqueue_push(fdqueue_t *q, void *item, int reserved);
 apr_status_t fdqueue_pop(fdqueue_t *q, void **item);
 
 /* fdqueue_idlers: the current idle-worker balance (may be negative). Any thread; a
- * hint while others run, exact when the queue is quiet. Reading it acquires: writes a
+ * hint while others run, exact when the queue is quiet. A seq_cst load: writes a
  * worker made before entering fdqueue_pop are visible to a caller that sees its count. */
 int fdqueue_idlers(const fdqueue_t *q);
 
 /* fdqueue_terminate: wake all workers; pops return APR_EOF once the ring is empty.
  * Any thread; idempotent; never fails. */
 void fdqueue_terminate(fdqueue_t *q);
-
-/* fdqueue_unreserve: give back a reservation from fdqueue_try_reserve that will not be
- * used (the accept it was for failed). Any thread. */
-void fdqueue_unreserve(fdqueue_t *q);
 
 #endif

@@ -655,6 +655,32 @@ START_TEST(test_fdqueue_on_idle)
 }
 END_TEST
 
+/* A reservation given back restores the count, and its 0 -> 1 step tells the
+ * listener, as a worker's arrival would. */
+START_TEST(test_fdqueue_unreserve)
+{
+    atomic_int fired;
+    fdqueue_t *q;
+    worker_t w;
+
+    atomic_init(&fired, 0);
+    ck_assert_int_eq(fdqueue_create(&q, 4, count_idle, &fired, pool), APR_SUCCESS);
+    start_workers(&w, 1, &(worker_t){ .q = q, .once = 1 });
+    ck_assert(wait_int(&fired, 1));
+    ck_assert_int_eq(fdqueue_try_reserve(q), 1);
+    ck_assert_int_eq(fdqueue_idlers(q), 0);
+    fdqueue_unreserve(q);
+    ck_assert_int_eq(fdqueue_idlers(q), 1);
+    ck_assert_int_eq(load_int(&fired), 2);
+    ck_assert_int_eq(fdqueue_try_reserve(q), 1);
+    ck_assert_int_eq(fdqueue_push(q, TEST_ITEM(3), 1), APR_SUCCESS);
+    join_workers(&w, 1);
+    ck_assert_uint_eq(TEST_ID(w.item), 3);
+    ck_assert_int_eq(fdqueue_idlers(q), 0);
+    ck_assert_int_eq(load_int(&fired), 2);
+}
+END_TEST
+
 /* Workers asleep in pop wake on terminate and get APR_EOF. */
 START_TEST(test_fdqueue_terminate_wakes)
 {
@@ -840,6 +866,7 @@ fdqueue_suite(void)
     tcase_set_timeout(tc_workers, 60);
     tcase_add_test(tc_workers, test_fdqueue_reserve);
     tcase_add_test(tc_workers, test_fdqueue_on_idle);
+    tcase_add_test(tc_workers, test_fdqueue_unreserve);
     tcase_add_test(tc_workers, test_fdqueue_terminate_wakes);
     tcase_add_test(tc_workers, test_fdqueue_terminate_drains);
     tcase_add_test(tc_workers, test_fdqueue_handoff);
