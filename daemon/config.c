@@ -18,6 +18,7 @@
  * Parsing goes on after an error so one run shows the operator every mistake; a cap
  * keeps a binary file named by mistake from flooding the output.
  */
+#include "accesslog.h"
 #include "config.h"
 #include "config_syntax.h"
 
@@ -279,15 +280,29 @@ config_custom_log(config_ctx_t *ctx, const config_directive_t *d, int argc, char
     return NULL;
 }
 
+/* A format is compiled once here so that -t reports its errors with file:line. */
+static apr_status_t
+config_check_format(config_ctx_t *ctx, const char *format, const char **err)
+{
+    accesslog_fmt_t *f;
+
+    *err = NULL;
+    return accesslog_compile(&f, format, ctx->ptemp, err);
+}
+
 static const char *
 config_log_format(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
+    const char *err;
+
     if (argv[1][0] == '\0')
         return apr_psprintf(ctx->ptemp, "%s: empty nickname", d->name);
     if (strchr(argv[1], '%'))
         return apr_psprintf(ctx->ptemp,
                             "%s: nickname \"%s\" contains %%; the order is format, nickname",
                             d->name, argv[1]);
+    if (config_check_format(ctx, argv[0], &err) != APR_SUCCESS)
+        return apr_psprintf(ctx->ptemp, "%s: %s", d->name, err);
     apr_hash_set(ctx->cfg->log_formats, apr_pstrdup(ctx->p, argv[1]), APR_HASH_KEY_STRING,
                  apr_pstrdup(ctx->p, argv[0]));
     return NULL;
@@ -663,12 +678,16 @@ config_resolve_paths(config_ctx_t *ctx)
         const char *where = APR_ARRAY_IDX(ctx->log_where, j, const char *);
         const char *named = apr_hash_get(c->log_formats, log->format, APR_HASH_KEY_STRING);
 
+        const char *err;
+
         if (named)
             log->format = named;
         else if (!strchr(log->format, '%'))
             config_warn_at(ctx, where,
                            "CustomLog: \"%s\" is not a LogFormat nickname; logging it literally",
                            log->format);
+        else if (config_check_format(ctx, log->format, &err) != APR_SUCCESS)
+            config_error_at(ctx, where, "CustomLog: %s", err ? err : "invalid format");
         raw = log->path;
         if ((rv = config_absolute(&log->path, c->server_root, raw, ctx->p)) != APR_SUCCESS)
             config_error_at(ctx, where, "CustomLog: %s: %s", raw, config_strerror(ctx, rv));

@@ -217,7 +217,7 @@ conn_read_head(conn_t *c, int *status)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (x->len > x->pos && x->head_start &&
+            if (x->len > x->pos && x->head_start && conf->header_read_timeout > 0 &&
                 apr_time_now() - x->head_start > conf->header_read_timeout) {
                 *status = 408;
                 return RD_BAD;

@@ -122,7 +122,7 @@ listener_queue_of(conn_state_t st)
     }
 }
 
-int
+void
 listener_park(conn_t *c)
 {
     child_t *ch = c->child;
@@ -133,13 +133,11 @@ listener_park(conn_t *c)
     ev.data.ptr = c;
     c->in_epoll = 1;
     lfstack_push(&ch->parked, &c->node);
-    /* From here on the listener may own c: nothing below may touch it. */
-    if (epoll_ctl(ch->epfd, op, c->fd, &ev) < 0) {
-        /* Cannot happen for a valid socket; the listener will find it in its queue
-         * and expire it, so the caller must not close it. */
-        return -1;
-    }
-    return 0;
+    /* From here on the listener may own c: nothing below may touch it. If epoll refuses
+     * (it cannot for a valid socket), the listener still finds c in its timeout queue
+     * and closes it when it expires. */
+    if (epoll_ctl(ch->epfd, op, c->fd, &ev) < 0)
+        log_error(EV_LOG_ERR, errno, "EVH00210", "epoll_ctl could not park a connection");
 }
 
 /* Move what the workers parked into the timeout queues (oldest first). */
@@ -437,7 +435,8 @@ listener_run(void *arg)
 
     memset(&l, 0, sizeof(l));
     l.c = c;
-    l.q[Q_READ].timeout = conf->header_read_timeout;
+    /* RequestReadTimeout header=0 disables it, as in mod_reqtimeout: Timeout applies. */
+    l.q[Q_READ].timeout = conf->header_read_timeout > 0 ? conf->header_read_timeout : conf->timeout;
     l.q[Q_WRITE].timeout = conf->timeout;
     l.q[Q_WRITE].gauge = &c->proc->writing;
     l.q[Q_KEEPALIVE].timeout = conf->keepalive_timeout;

@@ -13,8 +13,7 @@
 void *listener_run(void *child);
 
 /* listener_park: a worker hands `c` (state already set) back to the listener and
- * re-arms it in epoll. The caller must not touch `c` afterwards. Returns 0, or -1 if
- * epoll refused (the caller still owns c and must close it). */
-int listener_park(conn_t *c);
+ * re-arms it in epoll. The caller must not touch `c` afterwards, whatever happens. */
+void listener_park(conn_t *c);
 
 #endif

@@ -270,6 +270,7 @@ start(const options_t *o, apr_pool_t *pconf)
     ev_config_t *conf;
     child_env_t *env = apr_pcalloc(pconf, sizeof(*env));
     char err[512];
+    struct group *gr = NULL;
     apr_status_t rv;
     int i, rc;
 
@@ -305,6 +306,12 @@ start(const options_t *o, apr_pool_t *pconf)
     env->listen_ports = apr_pcalloc(pconf, sizeof(apr_port_t) * (size_t)(env->nlisten + 1));
     for (i = 0; i < env->nlisten; i++)
         env->listen_ports[i] = listen_port(env->listen_fds[i]);
+    if (conf->control_group && (gr = getgrnam(conf->control_group)) == NULL) {
+        fprintf(stderr, "evhttpd: ControlGroup %s does not exist\n", conf->control_group);
+        return 1;
+    }
+    if (open_access_logs(conf, env, pconf) < 0)
+        return 1;
     rv = sb_create(&env->sb, conf->scoreboard_file, (unsigned)conf->server_limit,
                    (unsigned)conf->thread_limit, PACKAGE_NAME "/" PACKAGE_VERSION, pconf);
     if (rv != APR_SUCCESS) {
@@ -312,24 +319,17 @@ start(const options_t *o, apr_pool_t *pconf)
                 apr_strerror(rv, err, sizeof(err)));
         return 1;
     }
-    if (conf->control_group) {
-        /* The scoreboard holds request lines: readable by ControlGroup, not by everyone. */
-        struct group *gr = getgrnam(conf->control_group);
-        if (gr == NULL) {
-            fprintf(stderr, "evhttpd: ControlGroup %s does not exist\n", conf->control_group);
-            return 1;
-        }
-        rv = sb_chown(env->sb, (uid_t)-1, gr->gr_gid);
-        if (rv != APR_SUCCESS) {
-            fprintf(stderr, "evhttpd: cannot give ScoreboardFile %s to group %s: %s\n",
-                    conf->scoreboard_file, conf->control_group, apr_strerror(rv, err, sizeof(err)));
-            return 1;
-        }
+    /* The scoreboard holds request lines: readable by ControlGroup, not by everyone. */
+    if (gr && (rv = sb_chown(env->sb, (uid_t)-1, gr->gr_gid)) != APR_SUCCESS) {
+        fprintf(stderr, "evhttpd: cannot give ScoreboardFile %s to group %s: %s\n",
+                conf->scoreboard_file, conf->control_group, apr_strerror(rv, err, sizeof(err)));
+        unlink(conf->scoreboard_file);
+        return 1;
     }
-    if (open_access_logs(conf, env, pconf) < 0)
+    if (!o->foreground && detach(conf) < 0) {
+        unlink(conf->scoreboard_file);
         return 1;
-    if (!o->foreground && detach(conf) < 0)
-        return 1;
+    }
     write_pid_file(conf->pid_file);
     if (o->debug_single)
         rc = child_main(env, 0, 1) == EV_EXIT_OK ? 0 : 1;
