@@ -512,7 +512,7 @@ static const struct {
     const char *name; /* the directive */
     size_t offset;    /* its ev_config_t field */
     const char *dflt; /* value when unset, or NULL to leave it NULL */
-    int in_runtime;   /* the default is relative to DefaultRuntimeDir */
+    int in_runtime;   /* relative values resolve against DefaultRuntimeDir, as in Apache 2.4 */
 } config_paths[] = {
     { "DefaultRuntimeDir", CONFIG_AT(runtime_dir), "/run/evhttpd", 0 },
     { "DocumentRoot", CONFIG_AT(document_root), "htdocs", 0 },
@@ -667,7 +667,7 @@ config_resolve_paths(config_ctx_t *ctx)
     for (i = 0; i < CONFIG_COUNT(config_paths); i++) {
         field = (const char **)((char *)c + config_paths[i].offset);
         raw = *field ? *field : config_paths[i].dflt;
-        root = *field || !config_paths[i].in_runtime ? c->server_root : c->runtime_dir;
+        root = config_paths[i].in_runtime ? c->runtime_dir : c->server_root;
         if (raw && (rv = config_absolute(field, root, raw, ctx->p)) != APR_SUCCESS)
             config_error_at(ctx,
                             apr_hash_get(ctx->set_at, config_paths[i].name, APR_HASH_KEY_STRING),

@@ -55,6 +55,9 @@ check_PROGRAMS += tests/tools/sbdump
 tests_tools_sbdump_SOURCES = tests/tools/sbdump.c
 tests_tools_sbdump_LDADD = shm/libevsb.a $(APR_LIBS) $(PTHREAD_LIBS)
 
+TESTS += tests/check_log_ids.sh
+EXTRA_DIST += tests/check_log_ids.sh
+
 INTEGRATION_TESTS = \
 	tests/integration/01_startstop.py \
 	tests/integration/02_http.py \

@@ -254,14 +254,15 @@ START_TEST(test_every_directive)
     ck_assert_str_eq(cfg->server_name, "www.example.com:80");
     ck_assert_str_eq(cfg->user, "www-data");
     ck_assert_str_eq(cfg->group, "www-group");
-    ck_assert_str_eq(cfg->pid_file, at("root/run/x.pid"));
+    /* relative runtime files resolve against DefaultRuntimeDir, as in Apache 2.4 */
+    ck_assert_str_eq(cfg->pid_file, at("root/rt/run/x.pid"));
     ck_assert_str_eq(cfg->error_log, at("root/logs/error_log"));
     ck_assert_int_eq(cfg->log_level, EV_LOG_INFO);
     ck_assert_int_eq(cfg->custom_logs->nelts, 1);
     ck_assert_str_eq(APR_ARRAY_IDX(cfg->custom_logs, 0, ev_customlog_t).path,
                      at("root/logs/access_log"));
     ck_assert_str_eq(APR_ARRAY_IDX(cfg->custom_logs, 0, ev_customlog_t).format, "%h %>s");
-    ck_assert_str_eq(cfg->scoreboard_file, at("root/run/sb"));
+    ck_assert_str_eq(cfg->scoreboard_file, at("root/rt/run/sb"));
     ck_assert_str_eq(cfg->control_socket, "/run/other/ctl");
     ck_assert_str_eq(cfg->control_group, "adm");
     ck_assert_str_eq(cfg->runtime_dir, at("root/rt"));
@@ -943,10 +944,13 @@ START_TEST(test_post_server_root_moves_relative_paths)
     static const char *const post[] = { "ServerRoot srv", NULL };
 
     mkd("srv");
-    ck_assert_int_eq(load_with("Listen 80\nDocumentRoot docs\nPidFile p.pid\n", NULL, post),
-                     APR_SUCCESS);
+    ck_assert_int_eq(
+        load_with("Listen 80\nDocumentRoot docs\nDefaultRuntimeDir rt\nPidFile p.pid\n", NULL,
+                  post),
+        APR_SUCCESS);
     ck_assert_str_eq(cfg->document_root, at("srv/docs"));
-    ck_assert_str_eq(cfg->pid_file, at("srv/p.pid"));
+    ck_assert_str_eq(cfg->runtime_dir, at("srv/rt"));
+    ck_assert_str_eq(cfg->pid_file, at("srv/rt/p.pid"));
 }
 END_TEST
 
