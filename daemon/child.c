@@ -38,7 +38,8 @@ child_wake_listener(child_t *c)
         log_error(EV_LOG_ERR, errno, "EVH00301", "write to the wake-up eventfd failed");
 }
 
-/* fdqueue callback, from a worker: the first idle worker after none were. */
+/* fdqueue callback (a worker, or the listener giving a reservation back): the first
+ * idle worker after none were. */
 static void
 child_on_idle(void *baton)
 {

@@ -244,6 +244,11 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
             return;
         }
         if (!fdqueue_try_reserve(c->queue)) {
+            /* Every worker is busy and a client waits (known only on the first pass:
+             * later ones may find the backlog empty): idle keep-alive clients of this
+             * child would wait too, so let them reconnect to a child that has workers. */
+            if (n == 0)
+                listener_shed_keepalive(l, 8);
             atomic_store(&c->listener_wait, 1);
             listener_set_accepting(l, 0);
             return;
@@ -414,10 +419,11 @@ listener_maybe_resume(listener_t *l, apr_time_t now)
 
     if (l->accepting || atomic_load(&c->stopping) != EV_RUNNING || now < l->backoff_until)
         return;
-    if (fdqueue_idlers(c->queue) <= 0) {
-        atomic_store(&c->listener_wait, 1);
+    /* Flag first, then look (both seq_cst): a worker that goes idle in between sees
+     * the flag and wakes us, so no wake-up is lost (fdqueue.h's recipe). */
+    atomic_store(&c->listener_wait, 1);
+    if (fdqueue_idlers(c->queue) <= 0)
         return;
-    }
     if (atomic_load(&c->connections) >= listener_conn_limit(l))
         return;
     atomic_store(&c->listener_wait, 0);
