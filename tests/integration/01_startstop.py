@@ -127,7 +127,8 @@ class ProcessTest(unittest.TestCase):
         s.start("-X", wait_children=False)
         try:
             self.assertEqual(s.children(), [])
-            self.assertEqual(evtest.threads_of(s.pid), 3 + 2)
+            wait_until(lambda: evtest.threads_of(s.pid) == 3 + 2, 5,
+                       what="3 workers, the listener and the main thread")
             self.assertEqual(s.get("/").status, 200)
         finally:
             self.assertEqual(s.stop(), 0)

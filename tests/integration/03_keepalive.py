@@ -48,7 +48,8 @@ class IdleConnections(unittest.TestCase):
                 self.assertEqual(c.request("GET", "/").status, 200)
                 conns.append(c)
             wait_until(lambda: sum(p["keepalive"] for p in s.sb_procs()) == self.N, 10,
-                       what="%d keep-alive connections in the scoreboard" % self.N)
+                       what="%d keep-alive connections in the scoreboard" % self.N,
+                       detail=lambda: s.sbdump() + s.error_log_text()[-3000:])
             procs = s.sb_procs()
             self.assertEqual(procs[0]["states"], "_" * 10, "a worker is held by an idle connection")
             self.assertEqual(procs[0]["connections"], self.N)

@@ -18,15 +18,19 @@ SBDUMP = os.environ.get("SBDUMP", "sbdump")
 IS_ROOT = os.geteuid() == 0
 
 
-def wait_until(pred, timeout=10.0, interval=0.02, what="condition"):
-    """Poll pred() until it returns a true value; fail after timeout seconds."""
+def wait_until(pred, timeout=10.0, interval=0.02, what="condition", detail=None):
+    """Poll pred() until it returns a true value; fail after timeout seconds, adding
+    detail() (if given) to the message."""
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
         if v:
             return v
         if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
+            msg = "timed out after %.1fs waiting for %s" % (timeout, what)
+            if detail:
+                msg += "\n" + str(detail())
+            raise AssertionError(msg)
         time.sleep(interval)
 
 
