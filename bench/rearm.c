@@ -57,8 +57,9 @@ main(int argc, char **argv)
                               APR_POLLSET_THREADSAFE | (nocopy ? APR_POLLSET_NOCOPY : 0),
                               APR_POLLSET_EPOLL);
         for (k = 0; k < NSOCK; k++) {
-            pfd[k] = (apr_pollfd_t){ .p = p, .desc_type = APR_POLL_SOCKET, .reqevents = APR_POLLIN,
-                                     .desc.s = as[k] };
+            pfd[k] = (apr_pollfd_t){
+                .p = p, .desc_type = APR_POLL_SOCKET, .reqevents = APR_POLLIN, .desc.s = as[k]
+            };
             apr_pollset_add(ps, &pfd[k]);
         }
         t0 = now_ns();

@@ -71,7 +71,8 @@ child_drop_privileges(const child_env_t *env)
     return 0;
 }
 
-/* The queue holds at most one entry per open connection. */
+/* The queue holds at most one entry per open connection; past 64 Ki entries (1 MiB)
+ * the accept limit, not the descriptor limit, is what binds. */
 static unsigned
 child_queue_capacity(void)
 {
@@ -82,8 +83,8 @@ child_queue_capacity(void)
         n = rl.rlim_cur;
     if (n < 1024)
         n = 1024;
-    if (n > 1u << 20)
-        n = 1u << 20;
+    if (n > 1u << 16)
+        n = 1u << 16;
     return (unsigned)n;
 }
 
@@ -179,15 +180,16 @@ child_run_threads(child_t *c)
     for (i = 0; i < nthreads; i++) {
         wargs[i].child = c;
         wargs[i].index = i;
-        if (pthread_create(&tids[i], NULL, worker_run, &wargs[i]) != 0) {
-            log_error(EV_LOG_ALERT, errno, "EVH00308", "cannot start worker thread %d", i);
+        int err = pthread_create(&tids[i], NULL, worker_run, &wargs[i]);
+        if (err != 0) {
+            log_error(EV_LOG_ALERT, err, "EVH00308", "cannot start worker thread %d", i);
             rc = EV_EXIT_CHILDSICK;
             break;
         }
         started++;
     }
-    if (rc == EV_EXIT_OK && pthread_create(&ltid, NULL, child_listener_thread, &la) != 0) {
-        log_error(EV_LOG_ALERT, errno, "EVH00309", "cannot start the listener thread");
+    if (rc == EV_EXIT_OK && (i = pthread_create(&ltid, NULL, child_listener_thread, &la)) != 0) {
+        log_error(EV_LOG_ALERT, i, "EVH00309", "cannot start the listener thread");
         rc = EV_EXIT_CHILDSICK;
     }
     if (rc == EV_EXIT_OK) {

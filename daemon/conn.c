@@ -93,6 +93,7 @@ conn_ctx_create(child_t *ch)
     x->buf = x->base_buf;
     x->size = CTX_BUF_SIZE;
     response_init(&x->resp);
+    http_parse_state_init(&x->pst);
     return x;
 fail:
     free(x->base_buf);
@@ -124,6 +125,7 @@ conn_ctx_put(child_t *ch, conn_ctx_t *x)
     x->buf = x->base_buf;
     x->size = CTX_BUF_SIZE;
     x->pos = x->len = x->head_len = 0;
+    http_parse_state_init(&x->pst);
     x->body_skip = 0;
     x->linger = 0;
     x->client_ip[0] = '\0';
@@ -163,6 +165,7 @@ conn_make_room(conn_t *c)
         memmove(x->buf, x->buf + x->pos, x->len - x->pos);
         x->len -= x->pos;
         x->pos = 0;
+        http_parse_state_init(&x->pst); /* the bytes moved: parse them again */
     }
     if (x->len < x->size)
         return 0;
@@ -172,6 +175,7 @@ conn_make_room(conn_t *c)
     memcpy(nb, x->buf, x->len);
     x->buf = nb;
     x->size *= 2;
+    http_parse_state_init(&x->pst);
     return 0;
 }
 
@@ -188,8 +192,11 @@ conn_read_head(conn_t *c, int *status)
         ssize_t n;
 
         if (x->len > x->pos) {
-            int r = http_parse_request(x->buf + x->pos, x->len - x->pos, &lim, &x->req, x->fields,
-                                       (size_t)conf->limit_request_fields + 1, status);
+            /* Resumable: a head arriving in many small pieces costs linear, not
+             * quadratic, time. */
+            int r = http_parse_request_resume(&x->pst, x->buf + x->pos, x->len - x->pos, &lim,
+                                              &x->req, x->fields,
+                                              (size_t)conf->limit_request_fields + 1, status);
             if (r > 0) {
                 x->head_len = (size_t)r;
                 return RD_REQUEST;
@@ -198,6 +205,7 @@ conn_read_head(conn_t *c, int *status)
                 return RD_BAD;
         } else {
             x->pos = x->len = 0;
+            http_parse_state_init(&x->pst);
         }
         if (x->len == x->size && conn_make_room(c) < 0) {
             *status = 431;
@@ -280,12 +288,25 @@ conn_check_framing(conn_t *c)
     return 0;
 }
 
+/* Whether any Connection field line lists `token`. */
+static int
+conn_connection_has(const http_request_t *req, const char *token)
+{
+    size_t i;
+
+    for (i = 0; i < req->nfields; i++)
+        if (req->fields[i].name.len == 10 &&
+            strncasecmp(req->fields[i].name.p, "Connection", 10) == 0 &&
+            http_token_list_has(req->fields[i].value, token))
+            return 1;
+    return 0;
+}
+
 static int
 conn_wants_keepalive(const conn_t *c)
 {
     const ev_config_t *conf = c->child->conf;
     const http_request_t *req = &c->ctx->req;
-    const http_field_t *f = http_field_find(req, "Connection");
 
     if (!conf->keepalive || atomic_load(&c->child->stopping) != EV_RUNNING)
         return 0;
@@ -293,8 +314,8 @@ conn_wants_keepalive(const conn_t *c)
         c->requests + 1 >= (unsigned)conf->max_keepalive_requests)
         return 0;
     if (req->version == 10)
-        return f && http_token_list_has(f->value, "keep-alive");
-    return !(f && http_token_list_has(f->value, "close"));
+        return conn_connection_has(req, "keep-alive") && !conn_connection_has(req, "close");
+    return !conn_connection_has(req, "close");
 }
 
 static void
@@ -335,12 +356,11 @@ conn_park_read(conn_t *c)
 {
     conn_ctx_t *x = c->ctx;
 
-    if (x->len == x->pos && c->requests > 0) {
+    /* Nothing buffered: the context goes back, idle connections keep none. */
+    c->state = x->len == x->pos && c->requests > 0 ? CONN_KEEPALIVE : CONN_READ;
+    if (x->len == x->pos) {
         conn_ctx_put(c->child, x);
         c->ctx = NULL;
-        c->state = CONN_KEEPALIVE;
-    } else {
-        c->state = CONN_READ;
     }
     listener_park(c);
 }
@@ -355,6 +375,9 @@ conn_finish_request(conn_t *c, int widx)
     c->requests++;
     x->pos += x->head_len + (size_t)x->body_skip;
     x->head_len = 0;
+    http_parse_state_init(&x->pst);
+    /* A pipelined head already (partly) here starts its read deadline now. */
+    x->head_start = x->len > x->pos ? apr_time_now() : 0;
     x->body_skip = 0;
     x->linger = 0;
     response_reset(&x->resp);

@@ -17,6 +17,7 @@
 #define EV_CONN_H
 
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <apr_pools.h>
 #include <apr_network_io.h>
 #include <apr_time.h>
@@ -35,26 +36,27 @@ typedef enum {
 } conn_state_t;
 
 typedef struct conn_ctx_t {
-    lfstack_node_t node;   /* link on child->free_ctx while recycled */
-    apr_pool_t *pool;      /* ptrans: cleared when the context is recycled */
-    apr_pool_t *preq;      /* per request: a child of pool, cleared after each request */
-    char *buf;             /* input buffer (malloc'd base, may be replaced by a pool block) */
-    size_t size;           /* bytes available at buf */
-    size_t pos;            /* first unconsumed byte */
-    size_t len;            /* end of received bytes */
-    char *base_buf;        /* the context's own buffer, restored on recycle */
-    http_request_t req;    /* the request being served (slices of buf) */
-    http_field_t *fields;  /* storage for req.fields (LimitRequestFields entries) */
-    response_t resp;       /* the response being written */
-    size_t head_len;       /* bytes of the current request head in buf (from pos) */
-    apr_off_t body_skip;   /* bytes of an unused request body still to discard */
-    int linger;            /* the client may still be sending: close with lingering */
-    apr_time_t head_start; /* when the first byte of the current request arrived */
-    apr_time_t req_start;  /* when the request head was complete */
-    char client_ip[48];    /* the peer address as text */
-    char etag[40];         /* the served file's ETag (EV_ETAG_LEN) */
-    apr_time_t lastmod;    /* the served file's Last-Modified */
-    apr_time_t now;        /* the response's Date */
+    lfstack_node_t node;    /* link on child->free_ctx while recycled */
+    apr_pool_t *pool;       /* ptrans: cleared when the context is recycled */
+    apr_pool_t *preq;       /* per request: a child of pool, cleared after each request */
+    char *buf;              /* input buffer (malloc'd base, may be replaced by a pool block) */
+    size_t size;            /* bytes available at buf */
+    size_t pos;             /* first unconsumed byte */
+    size_t len;             /* end of received bytes */
+    char *base_buf;         /* the context's own buffer, restored on recycle */
+    http_request_t req;     /* the request being served (slices of buf) */
+    http_parse_state_t pst; /* resumable parse of the head at buf + pos */
+    http_field_t *fields;   /* storage for req.fields (LimitRequestFields entries) */
+    response_t resp;        /* the response being written */
+    size_t head_len;        /* bytes of the current request head in buf (from pos) */
+    apr_off_t body_skip;    /* bytes of an unused request body still to discard */
+    int linger;             /* the client may still be sending: close with lingering */
+    apr_time_t head_start;  /* when the first byte of the current request arrived */
+    apr_time_t req_start;   /* when the request head was complete */
+    char client_ip[48];     /* the peer address as text */
+    char etag[40];          /* the served file's ETag (EV_ETAG_LEN) */
+    apr_time_t lastmod;     /* the served file's Last-Modified */
+    apr_time_t now;         /* the response's Date */
 } conn_ctx_t;
 
 typedef struct conn_t {
@@ -66,6 +68,8 @@ typedef struct conn_t {
     int fd;                /* the socket */
     conn_state_t state;    /* what it waits for */
     int in_epoll;          /* 1 once registered in the child's epoll */
+    _Atomic int arming;    /* 1 while a worker is between its hand-over push and the epoll
+                            * re-arm: the listener must not close the socket meanwhile */
     unsigned requests;     /* requests served on this connection */
     conn_ctx_t *ctx;       /* attached context, or NULL while idle */
     struct child_t *child; /* the child it belongs to */

@@ -27,6 +27,9 @@ handler_error(conn_t *c, int status, const char *extra_header)
     size_t len;
 
     switch (status) {
+    case 301:
+        detail = "The document has moved to the URL in the Location field.";
+        break;
     case 400:
         detail = "Your browser sent a request that this server could not understand.";
         break;

@@ -26,6 +26,7 @@
  * parked at once. Either way the queue is terminated on the way out.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -37,6 +38,7 @@
 
 #include "listener.h"
 #include "log.h"
+#include "reqlog.h"
 
 enum { Q_READ = 0, Q_WRITE, Q_KEEPALIVE, Q_LINGER, Q_COUNT };
 
@@ -63,6 +65,7 @@ typedef struct {
     log_ratelimit_t accept_log; /* accept errors: one line a second */
     unsigned long accepted;     /* connections accepted by this child */
     apr_time_t stop_began;      /* when stopping was first seen, 0 before */
+    int shed_wanted;            /* keep-alive connections to close once the batch is done */
 } listener_t;
 
 static void
@@ -125,19 +128,33 @@ listener_queue_of(conn_state_t st)
 void
 listener_park(conn_t *c)
 {
-    child_t *ch = c->child;
-    struct epoll_event ev;
+    int epfd = c->child->epfd, fd = c->fd, rc;
     int op = c->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+    /* No EPOLLRDHUP: a client that half-closed after its request would make a parked
+     * write fire at once, over and over; a FIN shows up as readable EOF anyway. */
+    struct epoll_event ev = { .events =
+                                  (c->state == CONN_WRITE ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT,
+                              .data.ptr = c };
 
-    ev.events = (c->state == CONN_WRITE ? EPOLLOUT : EPOLLIN) | EPOLLONESHOT | EPOLLRDHUP;
-    ev.data.ptr = c;
     c->in_epoll = 1;
-    lfstack_push(&ch->parked, &c->node);
-    /* From here on the listener may own c: nothing below may touch it. If epoll refuses
-     * (it cannot for a valid socket), the listener still finds c in its timeout queue
-     * and closes it when it expires. */
-    if (epoll_ctl(ch->epfd, op, c->fd, &ev) < 0)
+    atomic_store_explicit(&c->arming, 1, memory_order_relaxed);
+    lfstack_push(&c->child->parked, &c->node);
+    /* The listener owns c now, but neither closes it nor hands it on while `arming` is
+     * set, so the socket and the record stay valid until the store below; nothing else
+     * of c may be touched. If epoll refuses (it cannot for a valid socket), the
+     * listener still finds c in its timeout queue and closes it when it expires. */
+    rc = epoll_ctl(epfd, op, fd, &ev);
+    atomic_store_explicit(&c->arming, 0, memory_order_release);
+    if (rc < 0)
         log_error(EV_LOG_ERR, errno, "EVH00210", "epoll_ctl could not park a connection");
+}
+
+/* Wait out a worker still re-arming c (a few instructions and one syscall). */
+static void
+listener_wait_armed(conn_t *c)
+{
+    while (atomic_load_explicit(&c->arming, memory_order_acquire))
+        sched_yield();
 }
 
 /* Move what the workers parked into the timeout queues (oldest first). */
@@ -162,7 +179,11 @@ listener_drain_parked(listener_t *l, apr_time_t now)
 static void
 listener_close(listener_t *l, conn_t *c)
 {
+    listener_wait_armed(c);
     timeq_remove(l, c);
+    /* A response cut short here (Timeout, a stop) is still logged and counted. */
+    if (c->ctx && c->ctx->resp.status)
+        reqlog_request_done(c, -1);
     conn_close(c);
 }
 
@@ -248,7 +269,7 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
              * later ones may find the backlog empty): idle keep-alive clients of this
              * child would wait too, so let them reconnect to a child that has workers. */
             if (n == 0)
-                listener_shed_keepalive(l, 8);
+                l->shed_wanted += 8;
             atomic_store(&c->listener_wait, 1);
             listener_set_accepting(l, 0);
             return;
@@ -277,7 +298,7 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
          * oldest idle keep-alive connections rather than refusing the newcomer. */
         excess = atomic_load(&c->connections) - limit + 1;
         if (excess > 0)
-            listener_shed_keepalive(l, (int)excess);
+            l->shed_wanted += (int)excess;
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         conn->fd = fd;
         conn->state = CONN_READ;
@@ -286,7 +307,12 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
         atomic_fetch_add(&c->connections, 1);
         atomic_fetch_add_explicit(&c->proc->connections, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&c->proc->accepted, 1, memory_order_relaxed);
-        if (conn->ctx == NULL || fdqueue_push(c->queue, conn, 1) != APR_SUCCESS) {
+        if (conn->ctx == NULL) {
+            fdqueue_unreserve(c->queue);
+            conn_close(conn);
+            continue;
+        }
+        if (fdqueue_push(c->queue, conn, 1) != APR_SUCCESS) { /* gives the reservation back */
             conn_close(conn);
             continue;
         }
@@ -297,6 +323,7 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
                       "MaxConnectionsPerChild %d reached, retiring gracefully",
                       c->conf->max_connections_per_child);
             atomic_compare_exchange_strong(&c->stopping, &expect, EV_STOP_GRACEFUL);
+            listener_set_accepting(l, 0);
             return;
         }
     }
@@ -309,19 +336,23 @@ listener_linger(listener_t *l, conn_t *c)
     char buf[4096];
     int i;
 
-    for (i = 0; i < 8; i++) {
+    /* Bounded per wake-up for fairness; a client still sending is re-armed, not cut off
+     * (closing with unread data would send the RST lingering exists to avoid):
+     * LINGER_TIMEOUT bounds it. */
+    for (i = 0; i < 16; i++) {
         ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
         if (n > 0)
             continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT | EPOLLRDHUP,
-                                      .data.ptr = c };
-            if (epoll_ctl(l->c->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
-                return;
-        }
-        break;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        listener_close(l, c);
+        return;
     }
-    listener_close(l, c);
+    {
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = c };
+        if (epoll_ctl(l->c->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0)
+            listener_close(l, c);
+    }
 }
 
 static void
@@ -329,6 +360,7 @@ listener_conn_event(listener_t *l, conn_t *c)
 {
     child_t *ch = l->c;
 
+    listener_wait_armed(c);
     if (c->state == CONN_LINGER) {
         listener_linger(l, c);
         return;
@@ -350,10 +382,15 @@ listener_expire(listener_t *l, apr_time_t now)
     for (qi = 0; qi < Q_COUNT; qi++) {
         while (l->q[qi].head && l->q[qi].head->expiry <= now) {
             conn_t *c = l->q[qi].head;
+            listener_wait_armed(c);
             if (qi == Q_READ && c->ctx && c->ctx->len > c->ctx->pos) {
                 static const char r408[] = "HTTP/1.1 408 Request Timeout\r\n"
                                            "Connection: close\r\nContent-Length: 0\r\n\r\n";
-                (void)send(c->fd, r408, sizeof(r408) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+                ssize_t n = send(c->fd, r408, sizeof(r408) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+                c->ctx->resp.status = 408; /* logged by listener_close */
+                c->ctx->resp.sent = n > 0 ? n : 0;
+                c->ctx->resp.head_len = c->ctx->resp.sent;
+                c->ctx->req_start = c->ctx->head_start ? c->ctx->head_start : now;
             }
             if (qi == Q_WRITE)
                 log_error(EV_LOG_INFO, 0, "EVH00204",
@@ -424,7 +461,8 @@ listener_maybe_resume(listener_t *l, apr_time_t now)
     atomic_store(&c->listener_wait, 1);
     if (fdqueue_idlers(c->queue) <= 0)
         return;
-    if (atomic_load(&c->connections) >= listener_conn_limit(l))
+    /* At the limit, resume anyway while idle keep-alive connections can make room. */
+    if (atomic_load(&c->connections) >= listener_conn_limit(l) && l->q[Q_KEEPALIVE].head == NULL)
         return;
     atomic_store(&c->listener_wait, 0);
     listener_set_accepting(l, 1);
@@ -479,6 +517,10 @@ listener_run(void *arg)
             } else {
                 listener_conn_event(&l, events[i].data.ptr);
             }
+        }
+        if (l.shed_wanted) {
+            listener_shed_keepalive(&l, l.shed_wanted);
+            l.shed_wanted = 0;
         }
         listener_expire(&l, now);
         listener_maybe_resume(&l, now);

@@ -246,8 +246,12 @@ detach(const ev_config_t *conf)
     if (nullfd >= 0) {
         dup2(nullfd, 0);
         dup2(nullfd, 1);
+        /* Without ErrorLog, stderr stays where it goes (the journal, a pipe), unless
+         * it is the terminal being left. */
         if (conf->error_log)
             dup2(log_fd(), 2);
+        else if (isatty(2))
+            dup2(nullfd, 2);
         close(nullfd);
     }
     return 0;

@@ -55,6 +55,7 @@ typedef struct {
     int sigfd;
     int spawn_rate;
     int fail_streak;          /* children that died young in a row */
+    apr_time_t last_failure;  /* when the last of them died */
     apr_time_t backoff_until; /* no spawning before this */
     int replace_now;          /* a child died unexpectedly: maintain at once */
     int fatal;                /* a child reported EV_EXIT_CHILDFATAL */
@@ -111,6 +112,7 @@ parent_child_exited(parent_t *P, unsigned slot, int status)
         if (young || (WIFEXITED(status) && WEXITSTATUS(status) == EV_EXIT_CHILDSICK)) {
             int secs;
             P->fail_streak++;
+            P->last_failure = now;
             secs = P->fail_streak <= 1 ? 0 : 1 << (P->fail_streak - 1 > 6 ? 6 : P->fail_streak - 1);
             if (secs > MAX_BACKOFF_SECS)
                 secs = MAX_BACKOFF_SECS;
@@ -145,7 +147,9 @@ parent_reap(parent_t *P)
     }
 }
 
-/* Idle workers of a child, from its scoreboard records, clamped to ThreadsPerChild. */
+/* Idle workers of a child, from its scoreboard records, clamped to ThreadsPerChild;
+ * -1 for a child that says it is stopping on its own (MaxConnectionsPerChild). Both are
+ * hints: at worst they make us spawn a child more or less, within MaxRequestWorkers. */
 static int
 parent_idle_of(parent_t *P, unsigned slot)
 {
@@ -154,6 +158,8 @@ parent_idle_of(parent_t *P, unsigned slot)
 
     if (sb_snapshot_process(P->env->sb, slot, &ps) != APR_SUCCESS || ps.pid != P->slots[slot].pid)
         return threads; /* still starting: count it as idle, as Apache does */
+    if (ps.quiescing)
+        return -1;
     return ps.idle_workers < threads ? ps.idle_workers : threads;
 }
 
@@ -169,11 +175,21 @@ parent_maintain(parent_t *P)
     if (max_children > P->nslots)
         max_children = P->nslots;
     for (i = 0; i < P->nslots; i++) {
+        int slot_idle;
+
         if (P->slots[i].pid == 0 || P->slots[i].retiring)
             continue;
+        /* A child that lived past YOUNG_CHILD since the last start-up failure shows
+         * children can start again: forget the failures. */
+        if (P->fail_streak && P->slots[i].started > P->last_failure &&
+            now - P->slots[i].started > YOUNG_CHILD)
+            P->fail_streak = 0;
+        slot_idle = parent_idle_of(P, i);
+        if (slot_idle < 0)
+            continue; /* draining: neither active nor idle */
         active++;
         last_active = i;
-        idle += parent_idle_of(P, i);
+        idle += slot_idle;
     }
     if (idle > conf->max_spare_threads && active > 1) {
         log_error(EV_LOG_DEBUG, 0, "EVH00407", "%d idle workers > MaxSpareThreads, retiring one",

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <apr_strings.h>
@@ -74,13 +75,36 @@ static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
     return 403; /* a directory without an index (no listings) */
 }
 
+/* A path byte that may stand unescaped in a Location (RFC 3986 pchar and '/'). */
+static int
+static_pchar(unsigned char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           strchr("-._~!$&'()*+,;=:@/", ch) != NULL;
+}
+
+/* 301 to the directory's slash. Location is built from the normalized path, escaped
+ * again, never from the raw target: "//host/%2e%2e/dir" must not become a redirect to
+ * another site. The query is kept as sent (the parser admits only visible ASCII). */
 static void
-static_redirect_slash(conn_t *c, ev_slice_t target)
+static_redirect_slash(conn_t *c, ev_slice_t target, const char *path, size_t plen)
 {
     conn_ctx_t *x = c->ctx;
-    size_t q = http_path_query_start(target.p, target.len);
-    const char *loc = apr_psprintf(x->preq, "Location: %.*s/%.*s\r\n", (int)q, target.p,
-                                   (int)(target.len - q), target.p + q);
+    size_t q = http_path_query_start(target.p, target.len), i, n = 0;
+    char *loc = apr_palloc(x->preq, plen * 3 + (target.len - q) + 32);
+
+    n += (size_t)sprintf(loc, "Location: ");
+    for (i = 0; i < plen; i++) {
+        unsigned char ch = (unsigned char)path[i];
+        if (static_pchar(ch) && ch != '\0')
+            loc[n++] = (char)ch;
+        else
+            n += (size_t)sprintf(loc + n, "%%%02X", ch);
+    }
+    loc[n++] = '/';
+    memcpy(loc + n, target.p + q, target.len - q);
+    n += target.len - q;
+    memcpy(loc + n, "\r\n", 3);
     handler_error(c, 301, loc);
 }
 
@@ -90,12 +114,15 @@ static_multipart(conn_t *c, static_file_t *f, const char *type, const char *vali
                  range_t *ranges, size_t n)
 {
     conn_ctx_t *x = c->ctx;
-    static _Thread_local uint64_t counter;
+    static _Thread_local uint64_t seed;
     char boundary[EV_RANGE_BOUNDARY_LEN];
     int64_t total;
     size_t i;
 
-    range_boundary(boundary, ((uint64_t)apr_time_now() << 16) ^ ++counter ^ (uint64_t)f->st.st_ino);
+    /* Unpredictable, so a file cannot contain its own boundary on purpose. */
+    if (seed == 0 && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+        seed = (uint64_t)apr_time_now() ^ (uint64_t)(uintptr_t)&seed;
+    range_boundary(boundary, seed++);
     total = range_multipart_length(ranges, n, boundary, type, f->st.st_size);
     if (x->req.method_id != EV_M_HEAD) {
         for (i = 0; i < n; i++) {
@@ -184,7 +211,7 @@ static_serve(conn_t *c, ev_slice_t target)
     if (st == 0)
         st = static_open(c, path, plen, &f, &redirect);
     if (st == 301 && redirect) {
-        static_redirect_slash(c, target);
+        static_redirect_slash(c, target, path, plen);
         return;
     }
     if (st) {

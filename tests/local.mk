@@ -58,10 +58,16 @@ tests_tools_sbdump_LDADD = shm/libevsb.a $(APR_LIBS) $(PTHREAD_LIBS)
 TESTS += tests/check_log_ids.sh
 EXTRA_DIST += tests/check_log_ids.sh
 
+# hammer: keep-alive and churning clients, for the stress tests.
+check_PROGRAMS += tests/tools/hammer
+tests_tools_hammer_SOURCES = tests/tools/hammer.c
+tests_tools_hammer_LDADD = $(PTHREAD_LIBS)
+
 INTEGRATION_TESTS = \
 	tests/integration/01_startstop.py \
 	tests/integration/02_http.py \
-	tests/integration/03_keepalive.py
+	tests/integration/03_keepalive.py \
+	tests/integration/04_robustness.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py
 TEST_EXTENSIONS = .py
@@ -72,4 +78,5 @@ AM_TESTS_ENVIRONMENT = \
 	EV_SRCDIR='$(abs_top_srcdir)'; export EV_SRCDIR; \
 	EV_BUILDDIR='$(abs_top_builddir)'; export EV_BUILDDIR; \
 	SBDUMP='$(abs_top_builddir)/tests/tools/sbdump'; export SBDUMP; \
+	HAMMER='$(abs_top_builddir)/tests/tools/hammer'; export HAMMER; \
 	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT;

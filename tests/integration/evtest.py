@@ -15,6 +15,7 @@ import unittest
 
 EVHTTPD = os.environ.get("EVHTTPD", "evhttpd")
 SBDUMP = os.environ.get("SBDUMP", "sbdump")
+HAMMER = os.environ.get("HAMMER", "hammer")
 IS_ROOT = os.geteuid() == 0
 
 
@@ -259,6 +260,15 @@ class Server:
                 return f.read()
         except OSError:
             return ""
+
+
+def hammer(port, keepalive, churn, seconds, path="/"):
+    """Run tests/tools/hammer; returns its counts as a dict."""
+    r = subprocess.run([HAMMER, str(port), str(keepalive), str(churn), str(seconds), path],
+                       capture_output=True, text=True, timeout=seconds + 60)
+    if r.returncode != 0:
+        raise AssertionError("hammer failed: " + r.stderr)
+    return {k: int(v) for k, v in (kv.split("=") for kv in r.stdout.split())}
 
 
 def children_of(ppid):
