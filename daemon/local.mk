@@ -8,6 +8,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/log.c %reldir%/log.h \
 	%reldir%/accesslog.c %reldir%/accesslog.h \
 	%reldir%/http_parse.c %reldir%/http_parse.h \
+	%reldir%/chunked.c %reldir%/chunked.h \
 	%reldir%/http_path.c %reldir%/http_path.h \
 	%reldir%/http_date.c %reldir%/http_date.h \
 	%reldir%/mime.c %reldir%/mime.h \

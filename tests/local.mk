@@ -9,6 +9,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_log \
 	tests/unit/daemon/test_accesslog \
 	tests/unit/daemon/test_http_parse \
+	tests/unit/daemon/test_chunked \
 	tests/unit/daemon/test_http_path \
 	tests/unit/daemon/test_range \
 	tests/unit/daemon/test_cond \
@@ -30,6 +31,9 @@ tests_unit_daemon_test_accesslog_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_http_parse_SOURCES = tests/unit/daemon/test_http_parse.c
 tests_unit_daemon_test_http_parse_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_http_parse_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_chunked_SOURCES = tests/unit/daemon/test_chunked.c
+tests_unit_daemon_test_chunked_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_chunked_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_http_path_SOURCES = tests/unit/daemon/test_http_path.c
 tests_unit_daemon_test_http_path_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_http_path_LDADD = $(UNIT_LDADD)
