@@ -367,15 +367,16 @@ static const char *
 config_request_read_timeout(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
     const char *why;
-    int i, stage, seconds;
+    int i, stage;
+    ev_read_timeout_t t;
 
     for (i = 0; i < argc; i++) {
-        if ((why = config_syntax_stage(argv[i], &stage, &seconds, ctx->ptemp)) != NULL)
+        if ((why = config_syntax_stage(argv[i], &stage, &t, ctx->ptemp)) != NULL)
             return apr_psprintf(ctx->ptemp, "%s: %s", d->name, why);
         if (stage == CONFIG_STAGE_HEADER)
-            ctx->cfg->header_read_timeout = apr_time_from_sec(seconds);
+            ctx->cfg->header_timeout = t;
         else if (stage == CONFIG_STAGE_BODY)
-            ctx->cfg->body_read_timeout = apr_time_from_sec(seconds);
+            ctx->cfg->body_timeout = t;
     }
     return NULL;
 }
@@ -481,6 +482,7 @@ static const config_directive_t config_directives[] = {
     { "KeepAliveTimeout", config_interval, 1, 1, 0, CONFIG_AT(keepalive_timeout), 0 },
     { "LimitRequestBody", config_off, 1, 1, 0, CONFIG_AT(limit_request_body), 0 },
     { "LimitRequestFieldSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_field_size), 1 },
+    { "LimitRequestHeaderSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_header_size), 1 },
     { "LimitRequestFields", config_int, 1, 1, 0, CONFIG_AT(limit_request_fields), 1 },
     { "LimitRequestLine", config_int, 1, 1, 0, CONFIG_AT(limit_request_line), 1 },
     { "Listen", config_listen, 1, 1, 1, 0, 0 },
@@ -790,8 +792,9 @@ config_defaults(apr_pool_t *p)
     c->keepalive_timeout = apr_time_from_sec(5);
     c->max_keepalive_requests = 100;
     c->timeout = apr_time_from_sec(60);
-    c->header_read_timeout = apr_time_from_sec(20);
-    c->body_read_timeout = apr_time_from_sec(20);
+    c->header_timeout = (ev_read_timeout_t){ apr_time_from_sec(20), apr_time_from_sec(40), 500 };
+    c->body_timeout = (ev_read_timeout_t){ apr_time_from_sec(20), 0, 500 };
+    c->limit_request_header_size = 32768;
     c->limit_request_line = 8190;
     c->limit_request_field_size = 8190;
     c->limit_request_fields = 100;

@@ -36,6 +36,13 @@ typedef struct {
     const char *where; /* "file:line" of the directive, for bind errors */
 } ev_listen_cfg_t;
 
+/* One RequestReadTimeout stage. */
+typedef struct {
+    apr_interval_time_t timeout; /* the initial allowance (0: the stage is not limited) */
+    apr_interval_time_t max;     /* the most MinRate may extend it to (0: no maximum) */
+    int min_rate;                /* bytes per second that earn one more second (0: none) */
+} ev_read_timeout_t;
+
 /* One CustomLog directive. */
 typedef struct {
     const char *path;   /* CustomLog path, resolved against ServerRoot */
@@ -86,13 +93,17 @@ typedef struct {
     apr_interval_time_t graceful_shutdown_timeout; /* GracefulShutdownTimeout (0 = wait forever) */
     apr_interval_time_t graceful_restart_timeout;  /* GracefulRestartTimeout (0 = wait forever) */
 
-    apr_interval_time_t header_read_timeout; /* RequestReadTimeout header=N (20 s) */
-    apr_interval_time_t body_read_timeout;   /* RequestReadTimeout body=N (20 s) */
+    /* RequestReadTimeout stage=timeout[-max][,MinRate=rate], Apache's defaults
+     * header=20-40,MinRate=500 body=20,MinRate=500: a stage may take `timeout`, plus one
+     * second per `rate` bytes received, up to `max` (0: no maximum). */
+    ev_read_timeout_t header_timeout; /* RequestReadTimeout header=... */
+    ev_read_timeout_t body_timeout;   /* RequestReadTimeout body=... */
 
-    int limit_request_line;       /* LimitRequestLine (8190) */
-    int limit_request_field_size; /* LimitRequestFieldSize (8190) */
-    int limit_request_fields;     /* LimitRequestFields (100) */
-    apr_off_t limit_request_body; /* LimitRequestBody (1 GiB; 0 = unlimited) */
+    int limit_request_line;        /* LimitRequestLine (8190) */
+    int limit_request_field_size;  /* LimitRequestFieldSize (8190) */
+    int limit_request_fields;      /* LimitRequestFields (100) */
+    apr_off_t limit_request_body;  /* LimitRequestBody (1 GiB; 0 = unlimited) */
+    int limit_request_header_size; /* LimitRequestHeaderSize: the whole head (32768) */
 } ev_config_t;
 
 /*

@@ -211,10 +211,10 @@ config_syntax_listen(const char *spec, ev_listen_cfg_t *out, apr_pool_t *p)
 }
 
 const char *
-config_syntax_stage(const char *arg, int *stage, int *seconds, apr_pool_t *p)
+config_syntax_stage(const char *arg, int *stage, ev_read_timeout_t *out, apr_pool_t *p)
 {
     char *key = apr_pstrdup(p, arg), *val = strchr(key, '='), *rate, *range;
-    long long t, max = 0, r;
+    long long t, max = 0, r = 0;
 
     if (!val)
         return apr_psprintf(p, "\"%s\" is not stage=timeout[-max][,MinRate=rate]", arg);
@@ -240,6 +240,8 @@ config_syntax_stage(const char *arg, int *stage, int *seconds, apr_pool_t *p)
         *stage = CONFIG_STAGE_BODY;
     else
         return apr_psprintf(p, "unknown stage \"%s\" (handshake, header or body)", key);
-    *seconds = (int)t;
+    out->timeout = apr_time_from_sec(t);
+    out->max = apr_time_from_sec(max);
+    out->min_rate = (int)(r > INT_MAX ? INT_MAX : r);
     return NULL;
 }

@@ -65,10 +65,11 @@ const char *config_syntax_listen(const char *spec, ev_listen_cfg_t *out, apr_poo
 
 /*
  * config_syntax_stage: one RequestReadTimeout argument,
- * stage=timeout[-maxtimeout][,MinRate=rate]. Sets *stage (CONFIG_STAGE_*) and *seconds
- * (the first timeout; 0 disables the stage); the rest is checked, then ignored.
+ * stage=timeout[-maxtimeout][,MinRate=rate]. Sets *stage (CONFIG_STAGE_*) and *out
+ * (timeout 0 disables the stage; max 0 when no maximum is given; min_rate 0 without
+ * MinRate).
  * Returns NULL or a message allocated from p.
  */
-const char *config_syntax_stage(const char *arg, int *stage, int *seconds, apr_pool_t *p);
+const char *config_syntax_stage(const char *arg, int *stage, ev_read_timeout_t *out, apr_pool_t *p);
 
 #endif

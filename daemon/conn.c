@@ -126,7 +126,7 @@ conn_ctx_put(child_t *ch, conn_ctx_t *x)
     x->size = CTX_BUF_SIZE;
     x->pos = x->len = x->head_len = 0;
     http_parse_state_init(&x->pst);
-    x->body_skip = 0;
+    x->body_mode = CONN_BODY_NONE;
     x->linger = 0;
     x->client_ip[0] = '\0';
     lfstack_push(&ch->free_ctx, &x->node);
@@ -157,8 +157,8 @@ conn_make_room(conn_t *c)
 {
     conn_ctx_t *x = c->ctx;
     const ev_config_t *conf = c->child->conf;
-    size_t max = (size_t)conf->limit_request_line + 4 +
-                 (size_t)conf->limit_request_fields * ((size_t)conf->limit_request_field_size + 2);
+    /* A head longer than LimitRequestHeaderSize is refused, so no buffer grows past it. */
+    size_t max = (size_t)conf->limit_request_header_size + 1;
     char *nb;
 
     if (x->pos > 0) {
@@ -179,6 +179,22 @@ conn_make_room(conn_t *c)
     return 0;
 }
 
+/* Whether a stage that began at `start` and has received `bytes` is still within its
+ * RequestReadTimeout: timeout, plus a second per MinRate bytes, up to max. */
+static int
+conn_within(const ev_read_timeout_t *t, apr_time_t start, apr_off_t bytes)
+{
+    apr_interval_time_t allowed = t->timeout;
+
+    if (t->timeout <= 0 || start == 0)
+        return 1;
+    if (t->min_rate > 0)
+        allowed += apr_time_from_sec(bytes / t->min_rate);
+    if (t->max > 0 && allowed > t->max)
+        allowed = t->max;
+    return apr_time_now() - start <= allowed;
+}
+
 /* Read until a whole request head is buffered. */
 static int
 conn_read_head(conn_t *c, int *status)
@@ -197,12 +213,20 @@ conn_read_head(conn_t *c, int *status)
             int r = http_parse_request_resume(&x->pst, x->buf + x->pos, x->len - x->pos, &lim,
                                               &x->req, x->fields,
                                               (size_t)conf->limit_request_fields + 1, status);
+            if (r > 0 && (size_t)r > (size_t)conf->limit_request_header_size) {
+                *status = 431;
+                return RD_BAD;
+            }
             if (r > 0) {
                 x->head_len = (size_t)r;
                 return RD_REQUEST;
             }
             if (r == EV_PARSE_INVALID)
                 return RD_BAD;
+            if (x->len - x->pos > (size_t)conf->limit_request_header_size) {
+                *status = 431;
+                return RD_BAD;
+            }
         } else {
             x->pos = x->len = 0;
             http_parse_state_init(&x->pst);
@@ -225,8 +249,8 @@ conn_read_head(conn_t *c, int *status)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (x->len > x->pos && x->head_start && conf->header_read_timeout > 0 &&
-                apr_time_now() - x->head_start > conf->header_read_timeout) {
+            if (x->len > x->pos &&
+                !conn_within(&conf->header_timeout, x->head_start, x->len - x->pos)) {
                 *status = 408;
                 return RD_BAD;
             }
@@ -236,7 +260,30 @@ conn_read_head(conn_t *c, int *status)
     }
 }
 
-/* Check message framing (RFC 9112 section 6). Returns 0 or an error status. */
+/* Expect (RFC 9110 section 10.1.1): only 100-continue is known (417 for anything
+ * else). No resource here reads a body, so it never earns a 100 Continue: the final
+ * status goes out and the connection closes instead of waiting for the body. */
+static int
+conn_check_expect(conn_t *c)
+{
+    conn_ctx_t *x = c->ctx;
+    const http_field_t *f = http_field_find(&x->req, "Expect");
+
+    if (f == NULL)
+        return 0;
+    if (http_field_count(&x->req, "Expect") > 1 || f->value.len != 12 ||
+        strncasecmp(f->value.p, "100-continue", 12) != 0)
+        return 417;
+    if (x->body_mode != CONN_BODY_NONE) {
+        x->body_mode = CONN_BODY_NONE;
+        x->resp.keepalive = 0;
+        x->linger = 1;
+    }
+    return 0;
+}
+
+/* Check message framing (RFC 9112 section 6). Returns 0 or an error status; a body
+ * the request carries is noted for discarding once the response is out. */
 static int
 conn_check_framing(conn_t *c)
 {
@@ -251,13 +298,13 @@ conn_check_framing(conn_t *c)
                                !http_host_valid(http_field_find(req, "Host")->value)))
         return 400;
     if (te) {
-        x->resp.keepalive = 0;
-        x->linger = 1;
         if (req->version == 10 || ncl > 0 || http_field_count(req, "Transfer-Encoding") > 1)
             return 400;
         if (te->value.len != 7 || strncasecmp(te->value.p, "chunked", 7) != 0)
             return 501;
-        return 0; /* a chunked body we do not read: answered, then closed */
+        x->body_mode = CONN_BODY_CHUNKED;
+        chunked_init(&x->chunk);
+        return conn_check_expect(c);
     }
     for (i = 0; i < req->nfields; i++) {
         int64_t v;
@@ -272,20 +319,12 @@ conn_check_framing(conn_t *c)
         cl = v;
     }
     if (cl > 0) {
-        size_t avail = x->len - x->pos - x->head_len;
-        if (c->child->conf->limit_request_body > 0 && cl > c->child->conf->limit_request_body) {
-            x->resp.keepalive = 0;
-            x->linger = 1;
+        if (c->child->conf->limit_request_body > 0 && cl > c->child->conf->limit_request_body)
             return 413;
-        }
-        if ((uint64_t)cl <= avail) {
-            x->body_skip = cl; /* already here: drop it after the response */
-        } else {
-            x->resp.keepalive = 0;
-            x->linger = 1;
-        }
+        x->body_mode = CONN_BODY_LENGTH;
+        x->body_left = cl;
     }
-    return 0;
+    return conn_check_expect(c);
 }
 
 /* Whether any Connection field line lists `token`. */
@@ -356,9 +395,12 @@ conn_park_read(conn_t *c)
 {
     conn_ctx_t *x = c->ctx;
 
-    /* Nothing buffered: the context goes back, idle connections keep none. */
-    c->state = x->len == x->pos && c->requests > 0 ? CONN_KEEPALIVE : CONN_READ;
-    if (x->len == x->pos) {
+    /* Nothing buffered and no body under way: the context goes back, idle connections
+     * keep none. */
+    int idle = x->len == x->pos && x->body_mode == CONN_BODY_NONE;
+
+    c->state = idle && c->requests > 0 ? CONN_KEEPALIVE : CONN_READ;
+    if (idle) {
         conn_ctx_put(c->child, x);
         c->ctx = NULL;
     }
@@ -373,15 +415,71 @@ conn_finish_request(conn_t *c, int widx)
 
     reqlog_request_done(c, widx);
     c->requests++;
-    x->pos += x->head_len + (size_t)x->body_skip;
+    x->pos += x->head_len;
     x->head_len = 0;
     http_parse_state_init(&x->pst);
     /* A pipelined head already (partly) here starts its read deadline now. */
     x->head_start = x->len > x->pos ? apr_time_now() : 0;
-    x->body_skip = 0;
     x->linger = 0;
+    if (x->body_mode != CONN_BODY_NONE) {
+        x->body_start = apr_time_now();
+        x->body_bytes = (apr_off_t)(x->len - x->pos);
+        x->head_start = 0;
+    }
     response_reset(&x->resp);
     apr_pool_clear(x->preq);
+}
+
+enum { DISCARD_DONE, DISCARD_PARK, DISCARD_CLOSE };
+
+/* Read and drop the body of the request just answered, so that its bytes can never be
+ * taken for the next request; bounded by LimitRequestBody and RequestReadTimeout body=.
+ * The response is already out: any failure simply closes. */
+static int
+conn_discard_body(conn_t *c)
+{
+    conn_ctx_t *x = c->ctx;
+    const ev_config_t *conf = c->child->conf;
+    chunked_limits_t lim = { conf->limit_request_body, (unsigned)conf->limit_request_field_size,
+                             (unsigned)conf->limit_request_fields };
+
+    for (;;) {
+        size_t avail = x->len - x->pos, used, data;
+        int st;
+        ssize_t n;
+
+        if (x->body_mode == CONN_BODY_LENGTH) {
+            used = (apr_off_t)avail < x->body_left ? avail : (size_t)x->body_left;
+            x->pos += used;
+            x->body_left -= (apr_off_t)used;
+            if (x->body_left == 0)
+                break;
+        } else if (avail > 0) {
+            int r = chunked_decode(&x->chunk, x->buf + x->pos, avail, &lim, &used, &data, &st);
+            x->pos += used;
+            if (r == EV_CHUNKED_ERROR)
+                return DISCARD_CLOSE;
+            if (r == EV_CHUNKED_DONE)
+                break;
+        }
+        x->pos = x->len = 0; /* everything buffered was body */
+        n = recv(c->fd, x->buf, x->size, 0);
+        if (n > 0) {
+            x->len = (size_t)n;
+            x->body_bytes += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return conn_within(&conf->body_timeout, x->body_start, x->body_bytes) ? DISCARD_PARK
+                                                                                  : DISCARD_CLOSE;
+        return DISCARD_CLOSE;
+    }
+    x->body_mode = CONN_BODY_NONE;
+    http_parse_state_init(&x->pst);
+    x->head_start = x->len > x->pos ? apr_time_now() : 0;
+    return DISCARD_DONE;
 }
 
 /* Write what is pending; returns 1 when the connection goes on in this worker. */
@@ -405,7 +503,7 @@ conn_write(conn_t *c, int widx)
         break;
     }
     keepalive = x->resp.keepalive;
-    linger = x->linger;
+    linger = x->linger || x->body_mode != CONN_BODY_NONE;
     conn_finish_request(c, widx);
     if (!keepalive) {
         conn_end(c, linger || x->len > x->pos);
@@ -429,6 +527,18 @@ conn_process(conn_t *c, int widx)
         int status = 0;
 
         worker_set_state(c->child, widx, SB_READ);
+        if (x->body_mode != CONN_BODY_NONE) {
+            switch (conn_discard_body(c)) {
+            case DISCARD_PARK:
+                conn_park_read(c);
+                return;
+            case DISCARD_CLOSE:
+                conn_close(c);
+                return;
+            default:
+                break;
+            }
+        }
         switch (conn_read_head(c, &status)) {
         case RD_PARK:
             conn_park_read(c);
@@ -453,6 +563,7 @@ conn_process(conn_t *c, int widx)
             status = conn_check_framing(c);
             if (status) {
                 /* After a framing error the rest of the stream cannot be trusted. */
+                x->body_mode = CONN_BODY_NONE;
                 x->resp.keepalive = 0;
                 x->linger = 1;
                 handler_error(c, status, NULL);

@@ -23,10 +23,14 @@
 #include <apr_time.h>
 
 #include "lfstack.h"
+#include "chunked.h"
 #include "http_parse.h"
 #include "response.h"
 
 struct child_t;
+
+/* What is left of a request body nobody reads (static resources take none). */
+enum { CONN_BODY_NONE = 0, CONN_BODY_LENGTH, CONN_BODY_CHUNKED };
 
 typedef enum {
     CONN_READ = 0,  /* reading a request head (new connection, or a partial head) */
@@ -49,7 +53,11 @@ typedef struct conn_ctx_t {
     http_field_t *fields;   /* storage for req.fields (LimitRequestFields entries) */
     response_t resp;        /* the response being written */
     size_t head_len;        /* bytes of the current request head in buf (from pos) */
-    apr_off_t body_skip;    /* bytes of an unused request body still to discard */
+    int body_mode;          /* CONN_BODY_*: a request body still to read and discard */
+    apr_off_t body_left;    /* CONN_BODY_LENGTH: bytes of it still to come */
+    chunked_t chunk;        /* CONN_BODY_CHUNKED: the decoder */
+    apr_time_t body_start;  /* when discarding began (RequestReadTimeout body=) */
+    apr_off_t body_bytes;   /* bytes of body received since then */
     int linger;             /* the client may still be sending: close with lingering */
     apr_time_t head_start;  /* when the first byte of the current request arrived */
     apr_time_t req_start;   /* when the request head was complete */

@@ -480,7 +480,8 @@ listener_run(void *arg)
     memset(&l, 0, sizeof(l));
     l.c = c;
     /* RequestReadTimeout header=0 disables it, as in mod_reqtimeout: Timeout applies. */
-    l.q[Q_READ].timeout = conf->header_read_timeout > 0 ? conf->header_read_timeout : conf->timeout;
+    l.q[Q_READ].timeout =
+        conf->header_timeout.timeout > 0 ? conf->header_timeout.timeout : conf->timeout;
     l.q[Q_WRITE].timeout = conf->timeout;
     l.q[Q_WRITE].gauge = &c->proc->writing;
     l.q[Q_KEEPALIVE].timeout = conf->keepalive_timeout;

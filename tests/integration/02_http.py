@@ -200,6 +200,49 @@ class HttpTest(unittest.TestCase):
         self.assertEqual(r4.body, b"body{}\n")
         self.assertTrue(c.closed_by_peer())
 
+    def test_bodies_are_discarded_not_parsed(self):
+        c = self.s.conn()
+        body = b"GET /evil HTTP/1.1\r\nHost: x\r\n\r\n" * 3000  # looks like requests
+        c.send(b"GET /style.css HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body))
+        self.assertEqual(c.read_response().status, 200)
+        for i in range(0, len(body), 7000):  # the body arrives after the response
+            c.send(body[i:i + 7000])
+        c.send(b"GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        r = c.read_response()
+        self.assertEqual((r.status, r.body), (200, b"body{}\n"))
+        chunked = (b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   b"5;ext=\"a;b\"\r\nhello\r\n1f\r\nGET /evil HTTP/1.1\r\nHost: x\r\n\r\n\r\n"
+                   b"0\r\nX-Trailer: 1\r\n\r\n"
+                   b"GET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        c.send(chunked)
+        self.assertEqual(c.read_response().status, 200)
+        self.assertEqual(c.read_response().body, b"body{}\n")
+        c.close()
+        self.assertNotIn("/evil", open(self.s.access_log).read())
+
+    def test_bad_chunked_body_closes(self):
+        c = self.s.conn()
+        c.send(b"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"5\nhello\r\n0\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(c.read_response().status, 200)
+        self.assertTrue(c.closed_by_peer(), "a bare LF in a chunk line must end the connection")
+
+    def test_expect(self):
+        c = self.s.conn()
+        c.send(b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n")
+        r = c.read_response()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.header("Connection"), "close")
+        self.assertTrue(c.closed_by_peer())
+        self.assertEqual(self.s.get("/", {"Expect": "something"}).status, 417)
+        self.assertEqual(self.s.get("/", {"Expect": "100-continue"}).status, 200)
+
+    def test_header_size_limit(self):
+        c = self.s.conn()
+        c.send(b"GET / HTTP/1.1\r\nHost: x\r\n" +
+               b"".join(b"X-%d: %s\r\n" % (i, b"v" * 4000) for i in range(9)) + b"\r\n")
+        self.assertEqual(c.read_response().status, 431)
+
     def test_access_log(self):
         self.s.get("/style.css", {"User-Agent": "evtest"})
         lines = evtest.wait_until(

@@ -58,7 +58,7 @@ class Robustness(unittest.TestCase):
             c.close()
 
     def test_slow_head_costs_linear_time(self):
-        s = Server(threads=2)
+        s = Server(threads=2, extra="LimitRequestHeaderSize 1000000")
         with s:
             child = s.children()[0]
             head = b"GET / HTTP/1.1\r\nHost: x\r\n" + b"".join(
@@ -109,6 +109,42 @@ class Robustness(unittest.TestCase):
                 self.assertEqual(s.get("/").status, 200)
                 self.assertLess(time.monotonic() - t0, 5.0, "request %d waited" % i)
             slow.close()
+
+    def test_trickling_heads_hold_no_worker(self):
+        n = 1000
+        soft, hard = __import__("resource").getrlimit(__import__("resource").RLIMIT_NOFILE)
+        if hard < n + 100:
+            self.skipTest("cannot open %d descriptors" % n)
+        __import__("resource").setrlimit(__import__("resource").RLIMIT_NOFILE, (hard, hard))
+        s = Server(threads=10, extra="AsyncRequestWorkerFactor 200")
+        with s:
+            conns = []
+            for i in range(n):
+                c = socket.create_connection(("127.0.0.1", s.port))
+                c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                conns.append(c)
+            wait_until(lambda: s.sb_procs()[0]["connections"] == n, 10,
+                       what="%d connections" % n, detail=s.sbdump)
+            busiest, times = 0, []
+            for rnd in range(10):  # one more header byte from every client per round
+                for c in conns:
+                    c.sendall(b"a")
+                busiest = max(busiest, max(p["states"].count("R") + p["states"].count("W")
+                                           for p in s.sb_procs()))
+                t0 = time.monotonic()
+                self.assertEqual(s.get("/").status, 200)
+                times.append(time.monotonic() - t0)
+            times.sort()
+            sys.stderr.write("%d trickling clients: fresh request median %.1f ms, max %.1f ms, "
+                             "most busy workers seen %d\n"
+                             % (n, times[len(times) // 2] * 1000, times[-1] * 1000, busiest))
+            self.assertLess(times[len(times) // 2], 0.050)
+            self.assertEqual(s.sb_procs()[0]["connections"], n, "a trickling client was dropped")
+            # with every head still incomplete, no worker may be held by one
+            wait_until(lambda: s.sb_procs()[0]["states"] == "_" * 10, 2,
+                       what="every worker idle", detail=s.sbdump)
+            for c in conns:
+                c.close()
 
     def test_no_open_redirect(self):
         s = Server(files={"dir/index.html": b"x"})

@@ -190,8 +190,14 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg->timeout, apr_time_from_sec(60));
     ck_assert_int_eq(cfg->graceful_shutdown_timeout, 0);
     ck_assert_int_eq(cfg->graceful_restart_timeout, 0);
-    ck_assert_int_eq(cfg->header_read_timeout, apr_time_from_sec(20));
-    ck_assert_int_eq(cfg->body_read_timeout, apr_time_from_sec(20));
+    /* Apache's defaults: header=20-40,MinRate=500 body=20,MinRate=500 */
+    ck_assert_int_eq(cfg->header_timeout.timeout, apr_time_from_sec(20));
+    ck_assert_int_eq(cfg->header_timeout.max, apr_time_from_sec(40));
+    ck_assert_int_eq(cfg->header_timeout.min_rate, 500);
+    ck_assert_int_eq(cfg->body_timeout.timeout, apr_time_from_sec(20));
+    ck_assert_int_eq(cfg->body_timeout.max, 0);
+    ck_assert_int_eq(cfg->body_timeout.min_rate, 500);
+    ck_assert_int_eq(cfg->limit_request_header_size, 32768);
     ck_assert_int_eq(cfg->limit_request_line, 8190);
     ck_assert_int_eq(cfg->limit_request_field_size, 8190);
     ck_assert_int_eq(cfg->limit_request_fields, 100);
@@ -281,8 +287,10 @@ START_TEST(test_every_directive)
     ck_assert_int_eq(cfg->timeout, apr_time_from_sec(30));
     ck_assert_int_eq(cfg->graceful_shutdown_timeout, apr_time_from_sec(10));
     ck_assert_int_eq(cfg->graceful_restart_timeout, apr_time_from_sec(20));
-    ck_assert_int_eq(cfg->header_read_timeout, apr_time_from_sec(10));
-    ck_assert_int_eq(cfg->body_read_timeout, apr_time_from_sec(15));
+    ck_assert_int_eq(cfg->header_timeout.timeout, apr_time_from_sec(10));
+    ck_assert_int_eq(cfg->header_timeout.max, apr_time_from_sec(40));
+    ck_assert_int_eq(cfg->header_timeout.min_rate, 500);
+    ck_assert_int_eq(cfg->body_timeout.timeout, apr_time_from_sec(15));
     ck_assert_int_eq(cfg->limit_request_line, 4096);
     ck_assert_int_eq(cfg->limit_request_field_size, 2048);
     ck_assert_int_eq(cfg->limit_request_fields, 50);
@@ -437,8 +445,12 @@ START_TEST(test_request_read_timeout)
 {
     load_ok("Listen 80\nRequestReadTimeout handshake=5 header=0 body=30-60,MinRate=1000\n"
             "RequestReadTimeout header=12\n");
-    ck_assert_int_eq(cfg->header_read_timeout, apr_time_from_sec(12));
-    ck_assert_int_eq(cfg->body_read_timeout, apr_time_from_sec(30));
+    ck_assert_int_eq(cfg->header_timeout.timeout, apr_time_from_sec(12));
+    ck_assert_int_eq(cfg->header_timeout.max, 0);
+    ck_assert_int_eq(cfg->header_timeout.min_rate, 0);
+    ck_assert_int_eq(cfg->body_timeout.timeout, apr_time_from_sec(30));
+    ck_assert_int_eq(cfg->body_timeout.max, apr_time_from_sec(60));
+    ck_assert_int_eq(cfg->body_timeout.min_rate, 1000);
 }
 END_TEST
 
