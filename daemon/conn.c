@@ -290,12 +290,15 @@ conn_check_framing(conn_t *c)
     conn_ctx_t *x = c->ctx;
     const http_request_t *req = &x->req;
     const http_field_t *te = http_field_find(req, "Transfer-Encoding");
-    size_t ncl = http_field_count(req, "Content-Length");
+    size_t ncl = http_field_count(req, "Content-Length"), nhost;
     size_t i;
     int64_t cl = -1;
 
-    if (req->version == 11 && (http_field_count(req, "Host") != 1 ||
-                               !http_host_valid(http_field_find(req, "Host")->value)))
+    /* Host: required in HTTP/1.1; in any version, two of them or an invalid one is 400
+     * (RFC 9112 section 3.2). */
+    nhost = http_field_count(req, "Host");
+    if ((req->version == 11 && nhost == 0) || nhost > 1 ||
+        (nhost == 1 && !http_host_valid(http_field_find(req, "Host")->value)))
         return 400;
     if (te) {
         if (req->version == 10 || ncl > 0 || http_field_count(req, "Transfer-Encoding") > 1)

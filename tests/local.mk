@@ -71,9 +71,10 @@ INTEGRATION_TESTS = \
 	tests/integration/01_startstop.py \
 	tests/integration/02_http.py \
 	tests/integration/03_keepalive.py \
-	tests/integration/04_robustness.py
+	tests/integration/04_robustness.py \
+	tests/integration/05_corpus.py
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py
+EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
 PY_LOG_COMPILER = $(PYTHON3)
 AM_PY_LOG_FLAGS = -B

@@ -179,13 +179,17 @@ class Server:
         return os.path.join(self.docroot, name)
 
     def start(self, *args, wait_children=True):
+        # stderr goes to a file: it carries start-up errors and sanitizer reports, and a
+        # pipe nobody reads could block the daemon
+        self.stderr_path = os.path.join(self.dir, "stderr")
+        self.stderr_file = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen([EVHTTPD, "-F", "-f", self.conf] + list(args),
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self.stderr_file)
 
         def up():
             if self.proc.poll() is not None:
                 raise AssertionError("evhttpd exited with %s: %s" % (
-                    self.proc.returncode, self.proc.stderr.read().decode()))
+                    self.proc.returncode, self.stderr_text()))
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
                 return True
@@ -207,16 +211,31 @@ class Server:
         if not exc[0]:
             shutil.rmtree(self.dir, ignore_errors=True)
 
-    def stop(self, sig=signal.SIGTERM, timeout=15):
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(sig)
+    def stderr_text(self):
         try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(5)
-            raise AssertionError("evhttpd did not stop within %ds" % timeout)
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()
+        except (OSError, AttributeError):
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+                raise AssertionError("evhttpd did not stop within %ds" % timeout)
+        self.stderr_file.close()
+        # in the sanitizer build every process of the daemon reports here
+        err = self.stderr_text()
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                     "WARNING: ThreadSanitizer"):
+            if mark in err:
+                raise AssertionError("sanitizer report from evhttpd:\n" + err[-6000:])
         return self.proc.returncode
 
     @property
