@@ -100,11 +100,14 @@ class KeepAliveRules(unittest.TestCase):
         # limit = ThreadsPerChild + factor x idle workers = 2 + 1 x 2 = 4
         with Server(threads=2, extra="AsyncRequestWorkerFactor 1", keepalive_timeout="60") as s:
             old = []
-            for _ in range(4):
+            for i in range(4):
                 c = s.conn()
                 self.assertEqual(c.request("GET", "/").status, 200)
                 old.append(c)
-            wait_until(lambda: s.sb_procs()[0]["keepalive"] == 4, 5, what="4 parked")
+                # the limit counts idle workers: let this one finish parking first
+                wait_until(lambda: s.sb_procs()[0]["keepalive"] == i + 1
+                           and s.sb_procs()[0]["states"] == "__", 5,
+                           what="%d parked, workers idle" % (i + 1), detail=s.sbdump)
             # a new client must still be served: the oldest idle connection makes room
             self.assertEqual(s.get("/").status, 200)
             self.assertTrue(old[0].closed_by_peer(timeout=5), "the oldest was not shed")
