@@ -59,6 +59,9 @@ typedef struct {
     int truncated;
 } log_buf_t;
 
+static void log_vappendf(log_buf_t *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vappendf(log_buf_t *b, const char *fmt, va_list ap)
 {
