@@ -15,7 +15,8 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_cond \
 	tests/unit/daemon/test_mime \
 	tests/unit/daemon/test_fdqueue \
-	tests/unit/shm/test_scoreboard
+	tests/unit/shm/test_scoreboard \
+	tests/unit/proto/test_ctlframe
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 
@@ -49,6 +50,9 @@ tests_unit_daemon_test_mime_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_fdqueue_SOURCES = tests/unit/daemon/test_fdqueue.c
 tests_unit_daemon_test_fdqueue_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_fdqueue_LDADD = $(UNIT_LDADD)
+tests_unit_proto_test_ctlframe_SOURCES = tests/unit/proto/test_ctlframe.c
+tests_unit_proto_test_ctlframe_CPPFLAGS = $(UNIT_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+tests_unit_proto_test_ctlframe_LDADD = proto/libevproto.a $(PROTOBUF_C_LIBS) $(UNIT_LDADD)
 tests_unit_shm_test_scoreboard_SOURCES = tests/unit/shm/test_scoreboard.c
 tests_unit_shm_test_scoreboard_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_shm_test_scoreboard_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,1 @@
+# evctl: the control client (written by the ctl work; see ctl/).
