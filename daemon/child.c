@@ -22,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 
+#include "accesslog.h"
 #include "child.h"
 #include "conn.h"
 #include "listener.h"
@@ -114,6 +115,22 @@ child_open(child_t *c)
     return EV_EXIT_OK;
 }
 
+/* USR2 from the parent (evctl reopen-logs, logrotate): the error log and the access
+ * logs are opened again under their names; writers switch without a lock. */
+static void
+child_reopen_logs(child_t *c)
+{
+    apr_status_t rv = log_reopen();
+    int i;
+
+    if (rv != APR_SUCCESS)
+        log_error(EV_LOG_ERR, rv, "EVH00311", "cannot reopen the error log");
+    for (i = 0; i < c->env->naccess_logs; i++)
+        if ((rv = accesslog_reopen(c->env->access_logs[i])) != APR_SUCCESS)
+            log_error(EV_LOG_ERR, rv, "EVH00312", "cannot reopen CustomLog %s",
+                      accesslog_path(c->env->access_logs[i]));
+}
+
 /* Wait for a stop signal or for the listener to finish on its own. */
 static void
 child_wait(child_t *c, const sigset_t *set, _Atomic int *listener_done)
@@ -130,6 +147,8 @@ child_wait(child_t *c, const sigset_t *set, _Atomic int *listener_done)
         } else if (sig == SIGUSR1) {
             atomic_compare_exchange_strong(&c->stopping, &expect, EV_STOP_GRACEFUL);
             child_wake_listener(c);
+        } else if (sig == SIGUSR2) {
+            child_reopen_logs(c);
         }
     }
 }
@@ -176,6 +195,7 @@ child_run_threads(child_t *c)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGHUP);
     for (i = 0; i < nthreads; i++) {
         wargs[i].child = c;
@@ -217,6 +237,7 @@ child_main(const child_env_t *env, unsigned slot, unsigned generation)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);

@@ -1,14 +1,9 @@
 /*
- * listen.c — binding the Listen addresses.
+ * listen.c — binding the Listen addresses and keeping them across generations.
  *
- * Who: the parent process only, before forking. Owns the listening descriptors
- * (a cleanup on pconf closes them). Children poll them with EPOLLEXCLUSIVE so one
- * connection wakes one child.
- *
- * TCP_DEFER_ACCEPT lets accept() return only once the client has sent data, so a
- * freshly accepted connection can usually be read at once by the worker it is
- * handed to. IPV6_V6ONLY is set on IPv6 sockets so `Listen [::]:80` and
- * `Listen 0.0.0.0:80` can coexist; `Listen 80` binds both families.
+ * Who: the parent process only (design notes in listen.h). The set is a small array:
+ * restarts are rare and Listen lines few, so a linear search by address is the
+ * simplest thing that is fast enough.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,18 +17,47 @@
 #include <sys/socket.h>
 
 #include <apr_strings.h>
+#include <apr_tables.h>
 
 #include "listen.h"
 
-static apr_status_t
-listen_cleanup(void *data)
-{
-    int *fd = data;
+typedef struct {
+    struct sockaddr_storage addr; /* the bound address (the key) */
+    socklen_t addrlen;
+    int fd;          /* the listening socket, -1 once closed */
+    apr_port_t port; /* its port */
+    int wanted;      /* used by the last apply */
+} listen_entry_t;
 
-    if (*fd >= 0)
-        close(*fd);
-    *fd = -1;
+struct listen_set_t {
+    apr_array_header_t *entries; /* listen_entry_t */
+    apr_pool_t *pool;
+};
+
+static apr_status_t
+listen_set_cleanup(void *data)
+{
+    listen_set_t *ls = data;
+    int i;
+
+    for (i = 0; i < ls->entries->nelts; i++) {
+        listen_entry_t *e = &APR_ARRAY_IDX(ls->entries, i, listen_entry_t);
+        if (e->fd >= 0)
+            close(e->fd);
+        e->fd = -1;
+    }
     return APR_SUCCESS;
+}
+
+listen_set_t *
+listen_set_create(apr_pool_t *p)
+{
+    listen_set_t *ls = apr_pcalloc(p, sizeof(*ls));
+
+    ls->pool = p;
+    ls->entries = apr_array_make(p, 4, sizeof(listen_entry_t));
+    apr_pool_cleanup_register(p, ls, listen_set_cleanup, apr_pool_cleanup_null);
+    return ls;
 }
 
 /* Open one socket for `ai`; returns fd or -1 with errno and the failed call's name. */
@@ -69,12 +93,64 @@ fail : {
 }
 }
 
-int
-listen_open(const ev_config_t *conf, int **fds, apr_pool_t *p, char *err, size_t errlen)
+static apr_port_t
+listen_port_of(const struct sockaddr *sa)
 {
-    apr_array_header_t *out = apr_array_make(p, conf->listens->nelts + 1, sizeof(int));
+    if (sa->sa_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+    if (sa->sa_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+    return 0;
+}
+
+static listen_entry_t *
+listen_find(listen_set_t *ls, const struct addrinfo *ai)
+{
     int i;
 
+    for (i = 0; i < ls->entries->nelts; i++) {
+        listen_entry_t *e = &APR_ARRAY_IDX(ls->entries, i, listen_entry_t);
+        if (e->fd >= 0 && e->addrlen == ai->ai_addrlen &&
+            memcmp(&e->addr, ai->ai_addr, ai->ai_addrlen) == 0)
+            return e;
+    }
+    return NULL;
+}
+
+/* The socket for one resolved address: the set's, or a new one. */
+static int
+listen_get(listen_set_t *ls, const ev_config_t *conf, const struct addrinfo *ai, const char **what)
+{
+    listen_entry_t *e = listen_find(ls, ai), ne;
+
+    if (e) {
+        /* ListenBacklog may have changed: listen() again adjusts it in place. */
+        (void)listen(e->fd, conf->listen_backlog);
+        e->wanted = 1;
+        return e->fd;
+    }
+    memset(&ne, 0, sizeof(ne));
+    ne.fd = listen_one(ai, conf->listen_backlog, what);
+    if (ne.fd < 0)
+        return -1;
+    memcpy(&ne.addr, ai->ai_addr, ai->ai_addrlen);
+    ne.addrlen = ai->ai_addrlen;
+    ne.port = listen_port_of(ai->ai_addr);
+    ne.wanted = 1;
+    APR_ARRAY_PUSH(ls->entries, listen_entry_t) = ne;
+    return ne.fd;
+}
+
+int
+listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, apr_port_t **ports, int *n,
+                 apr_pool_t *gp, char *err, size_t errlen)
+{
+    apr_array_header_t *out = apr_array_make(gp, conf->listens->nelts + 1, sizeof(int));
+    apr_array_header_t *outp = apr_array_make(gp, conf->listens->nelts + 1, sizeof(apr_port_t));
+    int i;
+
+    for (i = 0; i < ls->entries->nelts; i++)
+        APR_ARRAY_IDX(ls->entries, i, listen_entry_t).wanted = 0;
     for (i = 0; i < conf->listens->nelts; i++) {
         const ev_listen_cfg_t *l = &APR_ARRAY_IDX(conf->listens, i, ev_listen_cfg_t);
         struct addrinfo hints, *res = NULL, *ai;
@@ -94,9 +170,8 @@ listen_open(const ev_config_t *conf, int **fds, apr_pool_t *p, char *err, size_t
             return EINVAL;
         }
         for (ai = res; ai; ai = ai->ai_next) {
-            const char *what;
-            int fd = listen_one(ai, conf->listen_backlog, &what);
-            int *slot;
+            const char *what = "socket";
+            int fd = listen_get(ls, conf, ai, &what);
 
             if (fd < 0) {
                 int e = errno;
@@ -108,30 +183,28 @@ listen_open(const ev_config_t *conf, int **fds, apr_pool_t *p, char *err, size_t
                 freeaddrinfo(res);
                 return e;
             }
-            slot = &APR_ARRAY_PUSH(out, int);
-            *slot = fd;
+            APR_ARRAY_PUSH(out, int) = fd;
+            APR_ARRAY_PUSH(outp, apr_port_t) = listen_port_of(ai->ai_addr);
         }
         freeaddrinfo(res);
     }
-    APR_ARRAY_PUSH(out, int) = -1; /* terminator; the array no longer moves */
-    for (i = 0; i < out->nelts - 1; i++)
-        apr_pool_cleanup_register(p, &APR_ARRAY_IDX(out, i, int), listen_cleanup,
-                                  apr_pool_cleanup_null);
+    *n = out->nelts;
+    APR_ARRAY_PUSH(out, int) = -1;
     *fds = (int *)out->elts;
+    *ports = (apr_port_t *)outp->elts;
     return 0;
 }
 
-apr_port_t
-listen_port(int fd)
+void
+listen_set_commit(listen_set_t *ls)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
+    int i;
 
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-        return 0;
-    if (ss.ss_family == AF_INET)
-        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    if (ss.ss_family == AF_INET6)
-        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    return 0;
+    for (i = 0; i < ls->entries->nelts; i++) {
+        listen_entry_t *e = &APR_ARRAY_IDX(ls->entries, i, listen_entry_t);
+        if (!e->wanted && e->fd >= 0) {
+            close(e->fd);
+            e->fd = -1;
+        }
+    }
 }

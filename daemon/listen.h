@@ -1,24 +1,46 @@
 /*
- * listen.h — the listening sockets.
+ * listen.h — the listening sockets, kept by the parent across generations.
  *
- * Who: the parent, at start-up (before any child exists). The sockets are
- * non-blocking, close-on-exec and inherited by every child across fork.
+ * Who: the parent process only. A graceful restart applies the new configuration's
+ * Listen directives to the set: an address that stays keeps its socket (so not one
+ * connection is refused while generations change), new addresses are bound, and
+ * sockets no generation uses any more are closed once the new generation has them.
+ * Children inherit the descriptors across fork; they are non-blocking and
+ * close-on-exec.
+ *
+ * TCP_DEFER_ACCEPT lets accept() return only once the client has sent data, so a
+ * freshly accepted connection can usually be read at once by the worker it is handed
+ * to. IPV6_V6ONLY is set on IPv6 sockets so `Listen [::]:80` and `Listen 0.0.0.0:80`
+ * can coexist; `Listen 80` binds both families.
  */
 #ifndef EV_LISTEN_H
 #define EV_LISTEN_H
 
+#include <apr_network_io.h>
 #include <apr_pools.h>
 #include "config.h"
 
-/*
- * listen_open: bind and listen on every Listen of `conf`, in order (`Listen 80`
- * binds IPv4 and IPv6: two descriptors). On success *fds (allocated from p, closed
- * by a cleanup on p) holds the descriptors, terminated by -1. On failure returns the errno of the
- * failing call and writes "file:line: Listen ADDR: bind: Address already in use"-style text to err.
- */
-int listen_open(const ev_config_t *conf, int **fds, apr_pool_t *p, char *err, size_t errlen);
+typedef struct listen_set_t listen_set_t;
 
-/* listen_port: the local port of listening socket fd (0 if unknown). */
-apr_port_t listen_port(int fd);
+/* listen_set_create: an empty set living in `p` (a process-lifetime pool, whose
+ * cleanup closes every socket). */
+listen_set_t *listen_set_create(apr_pool_t *p);
+
+/*
+ * listen_set_apply: the sockets for every Listen of `conf`, in order (`Listen 80`
+ * gives two: IPv4 and IPv6), reusing the set's socket for an address it already has
+ * and binding the others. *fds and *ports (allocated from `gp`, the generation's pool)
+ * get *n entries; *fds is also terminated by -1. Reused and new sockets are marked in
+ * use; call listen_set_prune after the previous generation no longer needs the rest.
+ * On failure returns the errno of the failing call, writes "file:line: Listen ADDR:
+ * bind: Address already in use"-style text to err, and leaves in use what was.
+ */
+int listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, apr_port_t **ports,
+                     int *n, apr_pool_t *gp, char *err, size_t errlen);
+
+/* listen_set_commit: the sockets of the last successful apply are the ones in use;
+ * every other socket of the set is closed (the parent's copy: children that still
+ * drain keep theirs). */
+void listen_set_commit(listen_set_t *ls);
 
 #endif

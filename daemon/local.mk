@@ -21,7 +21,10 @@ sbin_PROGRAMS += evhttpd
 evhttpd_SOURCES = \
 	%reldir%/main.c \
 	%reldir%/listen.c %reldir%/listen.h \
-	%reldir%/parent.c %reldir%/parent.h \
+	%reldir%/parent.c %reldir%/parent.h %reldir%/parent_priv.h \
+	%reldir%/parent_ctl.c \
+	%reldir%/generation.c %reldir%/generation.h \
+	%reldir%/ctl_server.c %reldir%/ctl_server.h \
 	%reldir%/child.c %reldir%/child.h \
 	%reldir%/listener.c %reldir%/listener.h \
 	%reldir%/worker.c %reldir%/worker.h \
@@ -31,4 +34,6 @@ evhttpd_SOURCES = \
 	%reldir%/static.c %reldir%/static.h \
 	%reldir%/http_response.c %reldir%/http_response.h \
 	%reldir%/response.c %reldir%/response.h
-evhttpd_LDADD = daemon/libevcore.a shm/libevsb.a $(APU_LIBS) $(APR_LIBS) $(SYSTEMD_LIBS) $(PTHREAD_LIBS)
+evhttpd_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+evhttpd_LDADD = daemon/libevcore.a shm/libevsb.a proto/libevproto.a $(PROTOBUF_C_LIBS) \
+	$(APU_LIBS) $(APR_LIBS) $(SYSTEMD_LIBS) $(PTHREAD_LIBS)

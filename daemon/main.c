@@ -6,10 +6,10 @@
  * (config errors, bind, user lookup, log files, the scoreboard) fails here, with a
  * message on stderr, before detaching — so the operator sees it.
  *
- * Order: parse the command line; load the configuration (-t stops here); open the
- * error log; raise RLIMIT_NOFILE; resolve User/Group; create DefaultRuntimeDir; load
- * MIME types; bind; create the scoreboard; open the access logs; detach unless -F/-X;
- * write PidFile; run the parent (or, with -X, a single child in this process).
+ * Order: parse the command line (-t only checks the configuration); load generation 1
+ * (the configuration, User/Group, MIME types, the listening sockets, the access logs); open the
+ * error log; create DefaultRuntimeDir and the scoreboard; detach unless -F/-X; write
+ * PidFile; run the parent (or, with -X, a single child in this process).
  */
 #include "autoconfig.h"
 
@@ -29,12 +29,11 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
-#include "accesslog.h"
 #include "child.h"
 #include "config.h"
+#include "generation.h"
 #include "listen.h"
 #include "log.h"
-#include "mime.h"
 #include "parent.h"
 #include "scoreboard.h"
 
@@ -127,39 +126,6 @@ raise_nofile(void)
     }
 }
 
-/* Started as root: children switch to User/Group, which must exist. */
-static int
-resolve_user(const ev_config_t *conf, child_env_t *env)
-{
-    struct passwd *pw;
-    struct group *gr;
-
-    env->uid = (uid_t)-1;
-    env->gid = (gid_t)-1;
-    if (geteuid() != 0)
-        return 0;
-    pw = getpwnam(conf->user);
-    if (pw == NULL) {
-        fprintf(stderr, "evhttpd: User %s does not exist: create it or set User in %s\n",
-                conf->user, conf->file);
-        return -1;
-    }
-    gr = getgrnam(conf->group);
-    if (gr == NULL) {
-        fprintf(stderr, "evhttpd: Group %s does not exist: create it or set Group in %s\n",
-                conf->group, conf->file);
-        return -1;
-    }
-    if (pw->pw_uid == 0) {
-        fprintf(stderr, "evhttpd: User %s is root; evhttpd never serves as root\n", conf->user);
-        return -1;
-    }
-    env->uid = pw->pw_uid;
-    env->gid = gr->gr_gid;
-    env->drop_privileges = 1;
-    return 0;
-}
-
 static int
 make_runtime_dir(const char *dir)
 {
@@ -174,34 +140,6 @@ make_runtime_dir(const char *dir)
     if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
         fprintf(stderr, "evhttpd: cannot create DefaultRuntimeDir %s: %s\n", dir, strerror(errno));
         return -1;
-    }
-    return 0;
-}
-
-static int
-open_access_logs(const ev_config_t *conf, child_env_t *env, apr_pool_t *p)
-{
-    int i;
-
-    env->naccess_logs = conf->custom_logs->nelts;
-    env->access_logs = apr_pcalloc(p, sizeof(*env->access_logs) * (size_t)(env->naccess_logs + 1));
-    for (i = 0; i < conf->custom_logs->nelts; i++) {
-        const ev_customlog_t *cl = &APR_ARRAY_IDX(conf->custom_logs, i, ev_customlog_t);
-        accesslog_fmt_t *fmt;
-        const char *err = NULL;
-        apr_status_t rv = accesslog_compile(&fmt, cl->format, p, &err);
-
-        if (rv != APR_SUCCESS) {
-            fprintf(stderr, "evhttpd: CustomLog %s: %s\n", cl->path, err ? err : "bad format");
-            return -1;
-        }
-        rv = accesslog_open(&env->access_logs[i], cl->path, fmt, p);
-        if (rv != APR_SUCCESS) {
-            char buf[256];
-            fprintf(stderr, "evhttpd: cannot open CustomLog %s: %s\n", cl->path,
-                    apr_strerror(rv, buf, sizeof(buf)));
-            return -1;
-        }
     }
     return 0;
 }
@@ -267,78 +205,87 @@ print_config_messages(const apr_array_header_t *msgs)
     return msgs->nelts;
 }
 
+/* The scoreboard, sized by the first generation, readable by ControlGroup only (it
+ * holds request lines). */
 static int
-start(const options_t *o, apr_pool_t *pconf)
+make_scoreboard(parent_env_t *pe, gid_t gid)
 {
-    apr_array_header_t *msgs = apr_array_make(pconf, 8, sizeof(const char *));
-    ev_config_t *conf;
-    child_env_t *env = apr_pcalloc(pconf, sizeof(*env));
-    char err[512];
-    struct group *gr = NULL;
+    const ev_config_t *conf = pe->first->conf;
+    char err[256];
     apr_status_t rv;
-    int i, rc;
 
-    rv = config_load(&conf, o->config_file, o->pre, o->post, pconf, msgs);
-    print_config_messages(msgs);
-    if (rv != APR_SUCCESS)
-        return 1;
+    rv = sb_create(&pe->sb, conf->scoreboard_file, (unsigned)conf->server_limit,
+                   (unsigned)conf->thread_limit, PACKAGE_NAME "/" PACKAGE_VERSION, pe->pool);
+    if (rv != APR_SUCCESS) {
+        fprintf(stderr, "evhttpd: cannot create ScoreboardFile %s: %s\n", conf->scoreboard_file,
+                apr_strerror(rv, err, sizeof(err)));
+        return -1;
+    }
+    if (gid != (gid_t)-1 && (rv = sb_chown(pe->sb, (uid_t)-1, gid)) != APR_SUCCESS) {
+        fprintf(stderr, "evhttpd: cannot give ScoreboardFile %s to group %s: %s\n",
+                conf->scoreboard_file, conf->control_group, apr_strerror(rv, err, sizeof(err)));
+        unlink(conf->scoreboard_file);
+        return -1;
+    }
+    pe->first->env.sb = pe->sb;
+    return 0;
+}
+
+static int
+start(const options_t *o, apr_pool_t *pool)
+{
+    apr_array_header_t *msgs = apr_array_make(pool, 8, sizeof(const char *));
+    parent_env_t *pe = apr_pcalloc(pool, sizeof(*pe));
+    const ev_config_t *conf;
+    struct group *gr;
+    ev_config_t *tconf;
+    apr_status_t rv;
+    int rc;
+
     if (o->test_only) {
+        rv = config_load(&tconf, o->config_file, o->pre, o->post, pool, msgs);
+        print_config_messages(msgs);
+        if (rv != APR_SUCCESS)
+            return 1;
         fprintf(stderr, "Syntax OK\n");
         return 0;
     }
+    pe->pool = pool;
+    pe->src = (gen_source_t){ o->config_file, o->pre, o->post };
+    pe->listens = listen_set_create(pool);
+    pe->control_gid = (gid_t)-1;
+    raise_nofile();
+    rv = generation_load(&pe->first, 1, &pe->src, pe->listens, NULL, pool, msgs);
+    print_config_messages(msgs);
+    if (rv != APR_SUCCESS)
+        return 1;
+    conf = pe->first->conf;
     if (o->debug_single)
-        conf->start_servers = 1;
+        pe->first->conf->start_servers = 1;
     if (log_open(conf->error_log, conf->log_level) != APR_SUCCESS) {
         fprintf(stderr, "evhttpd: cannot open ErrorLog %s: %s\n", conf->error_log, strerror(errno));
         return 1;
     }
-    raise_nofile();
-    if (resolve_user(conf, env) < 0 || make_runtime_dir(conf->runtime_dir) < 0)
+    if (make_runtime_dir(conf->runtime_dir) < 0)
         return 1;
-    env->conf = conf;
-    rv = mime_load(&env->mime, conf->types_config, pconf);
-    if (rv != APR_SUCCESS)
-        log_error(EV_LOG_WARN, rv, "EVH00504",
-                  "cannot read TypesConfig %s, serving every file as application/octet-stream",
-                  conf->types_config);
-    if (listen_open(conf, &env->listen_fds, pconf, err, sizeof(err)) != 0) {
-        fprintf(stderr, "evhttpd: %s\n", err);
-        return 1;
+    if (conf->control_group) {
+        if ((gr = getgrnam(conf->control_group)) == NULL) {
+            fprintf(stderr, "evhttpd: ControlGroup %s does not exist\n", conf->control_group);
+            return 1;
+        }
+        pe->control_gid = gr->gr_gid;
     }
-    for (env->nlisten = 0; env->listen_fds[env->nlisten] >= 0; env->nlisten++)
-        ;
-    env->listen_ports = apr_pcalloc(pconf, sizeof(apr_port_t) * (size_t)(env->nlisten + 1));
-    for (i = 0; i < env->nlisten; i++)
-        env->listen_ports[i] = listen_port(env->listen_fds[i]);
-    if (conf->control_group && (gr = getgrnam(conf->control_group)) == NULL) {
-        fprintf(stderr, "evhttpd: ControlGroup %s does not exist\n", conf->control_group);
+    if (make_scoreboard(pe, pe->control_gid) < 0)
         return 1;
-    }
-    if (open_access_logs(conf, env, pconf) < 0)
-        return 1;
-    rv = sb_create(&env->sb, conf->scoreboard_file, (unsigned)conf->server_limit,
-                   (unsigned)conf->thread_limit, PACKAGE_NAME "/" PACKAGE_VERSION, pconf);
-    if (rv != APR_SUCCESS) {
-        fprintf(stderr, "evhttpd: cannot create ScoreboardFile %s: %s\n", conf->scoreboard_file,
-                apr_strerror(rv, err, sizeof(err)));
-        return 1;
-    }
-    /* The scoreboard holds request lines: readable by ControlGroup, not by everyone. */
-    if (gr && (rv = sb_chown(env->sb, (uid_t)-1, gr->gr_gid)) != APR_SUCCESS) {
-        fprintf(stderr, "evhttpd: cannot give ScoreboardFile %s to group %s: %s\n",
-                conf->scoreboard_file, conf->control_group, apr_strerror(rv, err, sizeof(err)));
-        unlink(conf->scoreboard_file);
-        return 1;
-    }
     if (!o->foreground && detach(conf) < 0) {
         unlink(conf->scoreboard_file);
         return 1;
     }
     write_pid_file(conf->pid_file);
     if (o->debug_single)
-        rc = child_main(env, 0, 1) == EV_EXIT_OK ? 0 : 1;
+        rc = child_main(&pe->first->env, 0, 1) == EV_EXIT_OK ? 0 : 1;
     else
-        rc = parent_run(env, 1);
+        rc = parent_run(pe);
     if (conf->pid_file)
         unlink(conf->pid_file);
     unlink(conf->scoreboard_file);

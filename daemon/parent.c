@@ -1,22 +1,32 @@
 /*
- * parent.c — the parent's supervision loop.
+ * parent.c — the parent's supervision loop: children, generations, the control socket.
  *
- * Who: the parent process, single-threaded. It receives TERM, INT, CHLD (and, for
- * the control plane to come, HUP/USR1) through a signalfd, so no work happens in
- * signal handlers. Once a second it reaps children and performs spare-thread
- * maintenance.
+ * Who: the parent process, single-threaded. Signals arrive through a signalfd and
+ * control requests through ctl_server, both in one poll loop, so no work happens in a
+ * signal handler. Once a second it reaps children, performs spare-thread maintenance
+ * and checks draining generations.
  *
- * Trust: the parent keeps its own table of children (pid, generation, start time).
- * It reads the scoreboard only as a hint for how many workers are idle, clamped to
- * what each child can have, and never takes a pid, an index or a pointer from it
- * (Apache's CVE-2019-0211 came from trusting such values).
+ * Trust: the parent keeps its own table of children (pid, generation, start time). It
+ * reads the scoreboard only as a hint (idle workers, open connections), clamped, and
+ * never takes a pid, an index or a pointer from it (Apache's CVE-2019-0211).
  *
  * Spawning: StartServers at start; then 1, 2, 4 ... up to 32 children a second while
- * idle workers < MinSpareThreads (never more than the deficit needs), one child retired gracefully
- * (USR1) per second while idle > MaxSpareThreads, never beyond MaxRequestWorkers / ServerLimit. A
- * child that dies unexpectedly is replaced at once; when children keep dying young the replacement
- * backs off exponentially (up to a minute), so a broken child cannot fork-bomb the machine. A child
- * exiting with EV_EXIT_CHILDFATAL stops the server.
+ * idle workers < MinSpareThreads (never more than the deficit needs), one child retired
+ * gracefully (USR1) per second while idle > MaxSpareThreads, never beyond
+ * MaxRequestWorkers / ServerLimit. A child that dies unexpectedly is replaced at once;
+ * when children keep dying young the replacement backs off exponentially (up to 64 s).
+ * A child exiting with EV_EXIT_CHILDFATAL stops the server.
+ *
+ * Generations: a graceful restart loads and checks the new configuration first (a
+ * broken one changes nothing), then makes it generation N+1: its children start in free
+ * scoreboard slots while those of generation N stop accepting, finish what is in flight
+ * and exit. The listening sockets stay open throughout. Slot policy (see evhttpd(8)):
+ * the restart is refused, naming the draining children, when fewer free slots remain
+ * than the new generation's StartServers; afterwards, when the current generation needs
+ * a slot that draining children hold, the oldest of them is told to stop at once (its
+ * open connections are counted as closed early) — the current generation always gets
+ * its capacity, and ServerLimit above MaxRequestWorkers / ThreadsPerChild is the
+ * headroom that lets old children drain undisturbed.
  */
 #include "autoconfig.h"
 
@@ -29,45 +39,33 @@
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 
+#include <apr_strings.h>
 #include <apr_time.h>
 
+#include "ctl_server.h"
+#include "ctlframe.h"
 #include "log.h"
 #include "parent.h"
+#include "parent_priv.h"
 
 #define YOUNG_CHILD      apr_time_from_sec(10) /* dying earlier counts as a start failure */
 #define MAX_BACKOFF_SECS 64
 #define MAX_SPAWN_RATE   32
 #define STOP_GRACE       apr_time_from_sec(3) /* stop now: SIGKILL after this */
+#define POLL_MAX         300
 
-typedef struct {
-    pid_t pid; /* 0 when the slot is free */
-    unsigned generation;
-    apr_time_t started;
-    int retiring; /* we asked it to stop gracefully */
-} parent_slot_t;
+const int parent_signal_list[PARENT_NSIGNALS] = { SIGTERM, SIGINT,  SIGCHLD, SIGHUP,
+                                                  SIGUSR1, SIGUSR2, SIGWINCH };
 
-typedef struct {
-    child_env_t *env;
-    const ev_config_t *conf;
-    unsigned generation;
-    unsigned nslots;      /* ServerLimit */
-    parent_slot_t *slots; /* private child table */
-    int sigfd;
-    int spawn_rate;
-    int fail_streak;          /* children that died young in a row */
-    apr_time_t last_failure;  /* when the last of them died */
-    apr_time_t backoff_until; /* no spawning before this */
-    int replace_now;          /* a child died unexpectedly: maintain at once */
-    int fatal;                /* a child reported EV_EXIT_CHILDFATAL */
-    int stop;                 /* TERM/INT received */
-} parent_t;
+/* ---- children ---- */
 
 static int
 parent_spawn(parent_t *P, unsigned slot)
 {
+    generation_t *g = P->cur;
     pid_t pid;
 
-    sb_process_reset(P->env->sb, slot);
+    sb_process_reset(P->sb, slot);
     pid = fork();
     if (pid < 0) {
         log_error(EV_LOG_ERR, errno, "EVH00401", "fork failed, backing off");
@@ -75,25 +73,49 @@ parent_spawn(parent_t *P, unsigned slot)
         return -1;
     }
     if (pid == 0) {
-        sigset_t all;
+        sigset_t none;
         close(P->sigfd);
-        sigemptyset(&all);
-        sigprocmask(SIG_SETMASK, &all, NULL);
-        exit(child_main(P->env, slot, P->generation));
+        if (P->ctl)
+            ctl_server_forget(P->ctl);
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        exit(child_main(&g->env, slot, g->id));
     }
-    P->slots[slot] =
-        (parent_slot_t){ .pid = pid, .generation = P->generation, .started = apr_time_now() };
+    P->slots[slot] = (parent_slot_t){ .pid = pid, .gen = g, .started = apr_time_now() };
+    g->live++;
     return 0;
 }
+
+/* Spawn up to n children of the current generation into free slots. */
+static int
+parent_spawn_n(parent_t *P, int n)
+{
+    unsigned i;
+    int spawned = 0;
+
+    for (i = 0; i < P->nslots && spawned < n; i++) {
+        if (P->slots[i].pid != 0)
+            continue;
+        if (parent_spawn(P, i) < 0)
+            break;
+        spawned++;
+    }
+    return spawned;
+}
+
+static void parent_generation_drained(parent_t *P, generation_t *g);
 
 static void
 parent_child_exited(parent_t *P, unsigned slot, int status)
 {
     parent_slot_t *s = &P->slots[slot];
+    generation_t *g = s->gen;
     apr_time_t now = apr_time_now();
     int young = now - s->started < YOUNG_CHILD;
     int crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
 
+    if (s->hurried && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        crashed = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == EV_EXIT_CHILDFATAL) {
         log_error(EV_LOG_ALERT, 0, "EVH00402",
                   "child %ld exited with a fatal error, stopping the server", (long)s->pid);
@@ -105,9 +127,10 @@ parent_child_exited(parent_t *P, unsigned slot, int status)
         log_error(EV_LOG_ERR, 0, "EVH00404", "child %ld (slot %u) exited with status %d",
                   (long)s->pid, slot, WEXITSTATUS(status));
     } else {
-        log_error(EV_LOG_DEBUG, 0, "EVH00405", "child %ld (slot %u) exited", (long)s->pid, slot);
+        log_error(EV_LOG_DEBUG, 0, "EVH00405", "child %ld (slot %u, generation %u) exited",
+                  (long)s->pid, slot, g->id);
     }
-    if (crashed && !P->stop) {
+    if (crashed && P->stop == RUN && g == P->cur) {
         P->replace_now = 1;
         if (young || (WIFEXITED(status) && WEXITSTATUS(status) == EV_EXIT_CHILDSICK)) {
             int secs;
@@ -125,9 +148,10 @@ parent_child_exited(parent_t *P, unsigned slot, int status)
             P->fail_streak = 0;
         }
     }
-    s->pid = 0;
-    s->retiring = 0;
-    sb_process_reset(P->env->sb, slot);
+    memset(s, 0, sizeof(*s));
+    sb_process_reset(P->sb, slot);
+    if (--g->live == 0 && g != P->cur)
+        parent_generation_drained(P, g);
 }
 
 static void
@@ -141,10 +165,33 @@ parent_reap(parent_t *P)
         for (i = 0; i < P->nslots; i++)
             if (P->slots[i].pid == pid)
                 break;
-        if (i == P->nslots)
-            continue; /* not one of our children (e.g. a piped logger later) */
-        parent_child_exited(P, i, status);
+        if (i < P->nslots)
+            parent_child_exited(P, i, status);
     }
+}
+
+/* Open connections of a child, from the scoreboard: a hint, for reports only. */
+static apr_uint64_t
+parent_connections_of(parent_t *P, unsigned slot)
+{
+    sb_process_snap_t ps;
+
+    if (sb_snapshot_process(P->sb, slot, &ps) != APR_SUCCESS || ps.pid != P->slots[slot].pid)
+        return 0;
+    return (apr_uint64_t)ps.connections;
+}
+
+/* Stop a draining child at once; what it still had open is "closed early". */
+static void
+parent_hurry(parent_t *P, unsigned slot)
+{
+    parent_slot_t *s = &P->slots[slot];
+
+    if (s->pid == 0 || s->hurried)
+        return;
+    s->gen->closed_early += parent_connections_of(P, slot);
+    s->hurried = 1;
+    kill(s->pid, SIGTERM);
 }
 
 /* Idle workers of a child, from its scoreboard records, clamped to ThreadsPerChild;
@@ -154,22 +201,56 @@ static int
 parent_idle_of(parent_t *P, unsigned slot)
 {
     sb_process_snap_t ps;
-    int threads = P->conf->threads_per_child;
+    int threads = P->cur->conf->threads_per_child;
 
-    if (sb_snapshot_process(P->env->sb, slot, &ps) != APR_SUCCESS || ps.pid != P->slots[slot].pid)
+    if (sb_snapshot_process(P->sb, slot, &ps) != APR_SUCCESS || ps.pid != P->slots[slot].pid)
         return threads; /* still starting: count it as idle, as Apache does */
     if (ps.quiescing)
         return -1;
     return ps.idle_workers < threads ? ps.idle_workers : threads;
 }
 
+static unsigned
+parent_free_slots(const parent_t *P)
+{
+    unsigned i, n = 0;
+
+    for (i = 0; i < P->nslots; i++)
+        n += P->slots[i].pid == 0;
+    return n;
+}
+
+/* The current generation needs `want` slots that draining children hold: stop the
+ * oldest of them (policy in the design comment above). */
+static void
+parent_make_room(parent_t *P, int want)
+{
+    generation_t *g, *oldest = NULL;
+    unsigned i;
+
+    for (g = P->cur->older; g; g = g->older)
+        oldest = g;
+    if (oldest == NULL)
+        return;
+    for (i = 0; i < P->nslots && want > 0; i++) {
+        if (P->slots[i].gen == oldest && P->slots[i].pid && !P->slots[i].hurried) {
+            log_error(EV_LOG_WARN, 0, "EVH00415",
+                      "no free scoreboard slot for generation %u: stopping child %ld of "
+                      "draining generation %u now (raise ServerLimit for more headroom)",
+                      P->cur->id, (long)P->slots[i].pid, oldest->id);
+            parent_hurry(P, i);
+            want--;
+        }
+    }
+}
+
 static void
 parent_maintain(parent_t *P)
 {
-    const ev_config_t *conf = P->conf;
+    const ev_config_t *conf = P->cur->conf;
     unsigned i, max_children = (unsigned)(conf->max_request_workers / conf->threads_per_child);
     unsigned active = 0, last_active = 0;
-    int idle = 0, n, spawned = 0, replacing = P->replace_now;
+    int idle = 0, n, spawned, replacing = P->replace_now;
     apr_time_t now = apr_time_now();
 
     if (max_children > P->nslots)
@@ -177,7 +258,7 @@ parent_maintain(parent_t *P)
     for (i = 0; i < P->nslots; i++) {
         int slot_idle;
 
-        if (P->slots[i].pid == 0 || P->slots[i].retiring)
+        if (P->slots[i].pid == 0 || P->slots[i].retiring || P->slots[i].gen != P->cur)
             continue;
         /* A child that lived past YOUNG_CHILD since the last start-up failure shows
          * children can start again: forget the failures. */
@@ -211,13 +292,20 @@ parent_maintain(parent_t *P)
         n = P->spawn_rate;
     if (replacing && n < 1)
         n = 1;
-    for (i = 0; i < P->nslots && spawned < n && active < max_children; i++) {
-        if (P->slots[i].pid != 0)
-            continue;
-        if (parent_spawn(P, i) < 0)
-            break;
-        spawned++;
-        active++;
+    if ((unsigned)n > max_children - active)
+        n = (int)(max_children - active);
+    if (n <= 0)
+        return;
+    if (parent_free_slots(P) < (unsigned)n)
+        parent_make_room(P, n - (int)parent_free_slots(P));
+    spawned = parent_spawn_n(P, n);
+    if (spawned < n) {
+        apr_uint64_t suppressed;
+        if (log_ratelimit(&P->full_log, now, &suppressed))
+            log_error(EV_LOG_WARN, 0, "EVH00416",
+                      "scoreboard full: %d more children wanted, every one of the %u slots "
+                      "taken (draining children free theirs as they exit)",
+                      n - spawned, P->nslots);
     }
     if (spawned && idle < conf->min_spare_threads && P->spawn_rate < MAX_SPAWN_RATE)
         P->spawn_rate *= 2;
@@ -226,30 +314,7 @@ parent_maintain(parent_t *P)
                   spawned == 1 ? "child" : "children", idle);
 }
 
-static void
-parent_signals(parent_t *P)
-{
-    struct signalfd_siginfo si;
-
-    while (read(P->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-        switch (si.ssi_signo) {
-        case SIGTERM:
-        case SIGINT:
-            if (!P->stop)
-                log_error(EV_LOG_NOTICE, 0, "EVH00409", "caught %s, shutting down",
-                          si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
-            P->stop = 1;
-            break;
-        case SIGCHLD:
-            parent_reap(P);
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-static unsigned
+unsigned
 parent_live(const parent_t *P)
 {
     unsigned i, n = 0;
@@ -259,7 +324,152 @@ parent_live(const parent_t *P)
     return n;
 }
 
-/* Stop every child: TERM, a few seconds to exit, then KILL. */
+/* ---- generations ---- */
+
+void
+parent_fill_report(const generation_t *g, Evhttpd__Ctl__RestartReport *rep, apr_time_t now)
+{
+    evhttpd__ctl__restart_report__init(rep);
+    rep->old_generation = g->id;
+    rep->new_generation = g->successor;
+    rep->children_drained = g->drain_children;
+    rep->seconds = (double)(now - g->drain_began) / APR_USEC_PER_SEC;
+    rep->connections_closed_early = g->closed_early;
+}
+
+/* The last child of an old generation is gone: answer who waited, free it. */
+static void
+parent_generation_drained(parent_t *P, generation_t *g)
+{
+    generation_t **pp;
+    apr_time_t now = apr_time_now();
+    int i;
+
+    log_error(EV_LOG_NOTICE, 0, "EVH00417",
+              "generation %u drained: %u children in %.1f s, %llu connections closed early", g->id,
+              g->drain_children, (double)(now - g->drain_began) / APR_USEC_PER_SEC,
+              (unsigned long long)g->closed_early);
+    for (i = 0; i < g->waiters->nelts; i++) {
+        ctl_client_t *c = APR_ARRAY_IDX(g->waiters, i, ctl_client_t *);
+        apr_pool_t *p = ctl_server_client_pool(c);
+        Evhttpd__Ctl__Reply reply = EVHTTPD__CTL__REPLY__INIT;
+        Evhttpd__Ctl__RestartReport *rep = apr_pcalloc(p, sizeof(*rep));
+
+        parent_fill_report(g, rep, now);
+        reply.version = CTLFRAME_PROTOCOL_VERSION;
+        reply.message =
+            apr_psprintf(p, "generation %u drained, generation %u serving", g->id, g->successor);
+        reply.restart = rep;
+        ctl_server_reply(P->ctl, c, &reply);
+    }
+    for (pp = &P->cur->older; *pp; pp = &(*pp)->older)
+        if (*pp == g) {
+            *pp = g->older;
+            break;
+        }
+    generation_destroy(g);
+}
+
+/* Make `g` current; the previous current generation drains. */
+static void
+parent_switch(parent_t *P, generation_t *g)
+{
+    generation_t *old = P->cur;
+    apr_time_t now = apr_time_now();
+    unsigned i;
+
+    g->older = old;
+    g->started = now;
+    old->successor = g->id;
+    old->drain_began = now;
+    old->drain_children = old->live;
+    P->cur = g;
+    atomic_store(&sb_header(P->sb)->generation, g->id);
+    atomic_store(&sb_header(P->sb)->restart_time, now);
+    log_set_generation(g->id);
+    if (g->conf->log_level != old->conf->log_level)
+        log_set_level(g->conf->log_level);
+    for (i = 0; i < P->nslots; i++)
+        if (P->slots[i].pid && P->slots[i].gen == old && !P->slots[i].retiring) {
+            P->slots[i].retiring = 1;
+            kill(P->slots[i].pid, SIGUSR1);
+        }
+    listen_set_commit(P->penv->listens);
+    P->spawn_rate = 1;
+    P->fail_streak = 0;
+    P->backoff_until = 0;
+    parent_spawn_n(P, g->conf->start_servers);
+    if (old->live == 0) {
+        /* nothing to wait for (e.g. every child had died) */
+        old->older = g->older;
+        g->older = old;
+        parent_generation_drained(P, old);
+    }
+}
+
+/* Load the next generation; on failure copy the messages into `p` for the reply. */
+static generation_t *
+parent_load(parent_t *P, apr_array_header_t *msgs)
+{
+    generation_t *g;
+
+    if (generation_load(&g, P->cur->id + 1, &P->penv->src, P->penv->listens, P->sb, P->penv->pool,
+                        msgs) != APR_SUCCESS)
+        return NULL;
+    g->env.sb = P->sb;
+    return g;
+}
+
+static void
+parent_log_msgs(const apr_array_header_t *msgs, int level)
+{
+    int i;
+
+    for (i = 0; i < msgs->nelts; i++)
+        log_error(level, 0, "EVH00418", "%s", APR_ARRAY_IDX(msgs, i, const char *));
+}
+
+/* Graceful restart: returns 0 and the new generation, or -1 with why in *why. */
+int
+parent_graceful(parent_t *P, apr_array_header_t *msgs, const char **why, apr_pool_t *p)
+{
+    generation_t *g;
+    unsigned free_slots = parent_free_slots(P), i;
+
+    if (P->stop != RUN) {
+        *why = "the server is stopping";
+        return -1;
+    }
+    g = parent_load(P, msgs);
+    if (g == NULL) {
+        *why = "the new configuration has errors; the running generation is unchanged";
+        parent_log_msgs(msgs, EV_LOG_ERR);
+        return -1;
+    }
+    if (free_slots < (unsigned)g->conf->start_servers) {
+        const char *who = "";
+        for (i = 0; i < P->nslots; i++)
+            if (P->slots[i].pid && P->slots[i].gen != P->cur)
+                who = apr_psprintf(p, "%s%s%ld (generation %u)", who, *who ? ", " : "",
+                                   (long)P->slots[i].pid, P->slots[i].gen->id);
+        *why = apr_psprintf(p,
+                            "restart refused: the new generation needs %d free scoreboard "
+                            "slots (StartServers), %u are free of ServerLimit %u; still "
+                            "draining: %s",
+                            g->conf->start_servers, free_slots, P->nslots,
+                            *who ? who : "none (the current generation holds them)");
+        generation_destroy(g);
+        log_error(EV_LOG_ERR, 0, "EVH00419", "%s", *why);
+        return -1;
+    }
+    parent_log_msgs(msgs, EV_LOG_WARN);
+    log_error(EV_LOG_NOTICE, 0, "EVH00420", "graceful restart: generation %u -> %u", P->cur->id,
+              g->id);
+    parent_switch(P, g);
+    return 0;
+}
+
+/* Stop every child now: TERM, STOP_GRACE to exit, then KILL. */
 static void
 parent_stop_children(parent_t *P)
 {
@@ -271,8 +481,10 @@ parent_stop_children(parent_t *P)
             kill(P->slots[i].pid, SIGTERM);
     while (parent_live(P) && apr_time_now() < deadline) {
         struct pollfd pfd = { .fd = P->sigfd, .events = POLLIN };
-        (void)poll(&pfd, 1, 100);
-        parent_signals(P);
+        struct signalfd_siginfo si;
+        (void)poll(&pfd, 1, 50);
+        while (read(P->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+            ;
         parent_reap(P);
     }
     for (i = 0; i < P->nslots; i++) {
@@ -281,37 +493,203 @@ parent_stop_children(parent_t *P)
         log_error(EV_LOG_WARN, 0, "EVH00410", "child %ld did not stop in time, killing it",
                   (long)P->slots[i].pid);
         kill(P->slots[i].pid, SIGKILL);
-        if (waitpid(P->slots[i].pid, NULL, 0) > 0) {
-            P->slots[i].pid = 0;
-            sb_process_reset(P->env->sb, i);
+        if (waitpid(P->slots[i].pid, NULL, 0) > 0)
+            parent_child_exited(P, i, SIGKILL);
+    }
+}
+
+/* Hard restart: every child stopped at once, then the new generation. */
+int
+parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why)
+{
+    generation_t *g, *old;
+
+    if (P->stop != RUN) {
+        *why = "the server is stopping";
+        return -1;
+    }
+    if ((g = parent_load(P, msgs)) == NULL) {
+        *why = "the new configuration has errors; the running generation is unchanged";
+        parent_log_msgs(msgs, EV_LOG_ERR);
+        return -1;
+    }
+    log_error(EV_LOG_NOTICE, 0, "EVH00421", "restart: generation %u -> %u", P->cur->id, g->id);
+    parent_stop_children(P); /* every generation; drained ones are freed as they go */
+    old = P->cur;
+    old->drain_children = 0;
+    P->cur = g;
+    old->successor = g->id;
+    g->older = NULL;
+    atomic_store(&sb_header(P->sb)->generation, g->id);
+    atomic_store(&sb_header(P->sb)->restart_time, apr_time_now());
+    log_set_generation(g->id);
+    log_set_level(g->conf->log_level);
+    listen_set_commit(P->penv->listens);
+    generation_destroy(old);
+    P->spawn_rate = 1;
+    P->fail_streak = 0;
+    P->backoff_until = 0;
+    parent_spawn_n(P, g->conf->start_servers);
+    return 0;
+}
+
+void
+parent_graceful_stop(parent_t *P)
+{
+    unsigned i;
+
+    if (P->stop != RUN)
+        return;
+    log_error(EV_LOG_NOTICE, 0, "EVH00422", "graceful stop: draining %u children", parent_live(P));
+    P->stop = STOP_GRACEFUL;
+    P->stop_began = apr_time_now();
+    for (i = 0; i < P->nslots; i++)
+        if (P->slots[i].pid && !P->slots[i].retiring) {
+            P->slots[i].retiring = 1;
+            kill(P->slots[i].pid, SIGUSR1);
+        }
+}
+
+void
+parent_reopen_logs(parent_t *P)
+{
+    apr_status_t rv = log_reopen();
+    unsigned i;
+
+    if (rv != APR_SUCCESS)
+        log_error(EV_LOG_ERR, rv, "EVH00423", "cannot reopen the error log");
+    for (i = 0; i < P->nslots; i++)
+        if (P->slots[i].pid)
+            kill(P->slots[i].pid, SIGUSR2);
+    log_error(EV_LOG_NOTICE, 0, "EVH00424", "logs reopened");
+}
+
+/* GracefulRestartTimeout: a generation that drains too long is stopped. */
+static void
+parent_check_drains(parent_t *P, apr_time_t now)
+{
+    apr_interval_time_t limit = P->cur->conf->graceful_restart_timeout;
+    generation_t *g;
+    unsigned i;
+
+    if (limit <= 0)
+        return;
+    for (g = P->cur->older; g; g = g->older) {
+        if (now - g->drain_began <= limit)
+            continue;
+        for (i = 0; i < P->nslots; i++)
+            if (P->slots[i].pid && P->slots[i].gen == g && !P->slots[i].hurried) {
+                log_error(EV_LOG_WARN, 0, "EVH00425",
+                          "GracefulRestartTimeout: stopping child %ld of generation %u now",
+                          (long)P->slots[i].pid, g->id);
+                parent_hurry(P, i);
+            }
+    }
+}
+
+static void
+parent_signals(parent_t *P)
+{
+    struct signalfd_siginfo si;
+    apr_array_header_t *msgs;
+    apr_pool_t *tmp;
+    const char *why;
+
+    while (read(P->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        switch (si.ssi_signo) {
+        case SIGTERM:
+        case SIGINT:
+            if (P->stop != STOP_NOW)
+                log_error(EV_LOG_NOTICE, 0, "EVH00409", "caught %s, shutting down",
+                          si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+            P->stop = STOP_NOW;
+            break;
+        case SIGCHLD:
+            parent_reap(P);
+            break;
+        case SIGHUP:
+        case SIGUSR1:
+            apr_pool_create(&tmp, P->penv->pool);
+            msgs = apr_array_make(tmp, 4, sizeof(const char *));
+            if ((si.ssi_signo == SIGHUP ? parent_hard_restart(P, msgs, &why)
+                                        : parent_graceful(P, msgs, &why, tmp)) < 0)
+                log_error(EV_LOG_ERR, 0, "EVH00426", "%s", why);
+            apr_pool_destroy(tmp);
+            break;
+        case SIGWINCH:
+            parent_graceful_stop(P);
+            break;
+        case SIGUSR2:
+            parent_reopen_logs(P);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void
+parent_loop(parent_t *P)
+{
+    apr_time_t next_tick = apr_time_now() + apr_time_from_sec(1);
+
+    while (P->stop != STOP_NOW && !P->fatal) {
+        struct pollfd pfds[POLL_MAX];
+        apr_time_t now = apr_time_now();
+        int wait_ms = next_tick > now ? (int)((next_tick - now + 999) / 1000) : 0, n = 1, nctl = 0;
+
+        pfds[0] = (struct pollfd){ .fd = P->sigfd, .events = POLLIN };
+        if (P->ctl) {
+            nctl = ctl_server_pollfds(P->ctl, pfds + 1, POLL_MAX - 1);
+            wait_ms = ctl_server_wait_ms(P->ctl, wait_ms);
+        }
+        n += nctl;
+        if (poll(pfds, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
+            log_error(EV_LOG_ERR, errno, "EVH00413", "poll failed");
+        parent_signals(P);
+        if (P->ctl)
+            ctl_server_dispatch(P->ctl, pfds + 1, nctl);
+        if (P->stop == STOP_NOW || P->fatal)
+            break;
+        if (P->stop == STOP_GRACEFUL) {
+            parent_reap(P);
+            if (parent_live(P) == 0)
+                break;
+            continue;
+        }
+        now = apr_time_now();
+        if (now >= next_tick || (P->replace_now && now >= P->backoff_until)) {
+            parent_reap(P);
+            parent_check_drains(P, now);
+            parent_maintain(P);
+            if (now >= next_tick)
+                next_tick = now + apr_time_from_sec(1);
         }
     }
 }
 
 int
-parent_run(child_env_t *env, unsigned generation)
+parent_run(parent_env_t *penv)
 {
     parent_t P;
     sigset_t set;
     int i;
-    apr_time_t next_tick;
 
     memset(&P, 0, sizeof(P));
-    log_set_generation(generation);
-    P.env = env;
-    P.conf = env->conf;
-    P.generation = generation;
-    P.nslots = (unsigned)env->conf->server_limit;
+    P.penv = penv;
+    P.cur = penv->first;
+    P.sb = penv->sb;
+    P.nslots = sb_server_limit(penv->sb);
     P.spawn_rate = 1;
+    P.started = apr_time_now();
+    P.stop_waiters = apr_array_make(penv->pool, 2, sizeof(void *));
+    log_set_generation(P.cur->id);
     P.slots = calloc(P.nslots, sizeof(*P.slots));
     if (P.slots == NULL)
         return 1;
     sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGUSR1);
+    for (i = 0; i < PARENT_NSIGNALS; i++)
+        sigaddset(&set, parent_signal_list[i]);
     sigprocmask(SIG_BLOCK, &set, NULL);
     P.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (P.sigfd < 0) {
@@ -319,32 +697,16 @@ parent_run(child_env_t *env, unsigned generation)
         free(P.slots);
         return 1;
     }
-    for (i = 0; i < env->conf->start_servers && (unsigned)i < P.nslots; i++)
-        parent_spawn(&P, (unsigned)i);
+    parent_open_ctl(&P);
+    atomic_store(&sb_header(P.sb)->generation, P.cur->id);
+    parent_spawn_n(&P, P.cur->conf->start_servers);
     log_error(EV_LOG_NOTICE, 0, "EVH00412",
               "%s/%s started: %d children of %d workers, generation %u", PACKAGE_NAME,
-              PACKAGE_VERSION, env->conf->start_servers, env->conf->threads_per_child, generation);
-
-    next_tick = apr_time_now() + apr_time_from_sec(1);
-    while (!P.stop && !P.fatal) {
-        apr_time_t now = apr_time_now();
-        int wait_ms = next_tick > now ? (int)((next_tick - now + 999) / 1000) : 0;
-        struct pollfd pfd = { .fd = P.sigfd, .events = POLLIN };
-
-        if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR)
-            log_error(EV_LOG_ERR, errno, "EVH00413", "poll failed");
-        parent_signals(&P);
-        if (P.stop || P.fatal)
-            break;
-        now = apr_time_now();
-        if (now >= next_tick || (P.replace_now && now >= P.backoff_until)) {
-            parent_reap(&P);
-            parent_maintain(&P);
-            if (now >= next_tick)
-                next_tick = now + apr_time_from_sec(1);
-        }
-    }
+              PACKAGE_VERSION, P.cur->conf->start_servers, P.cur->conf->threads_per_child,
+              P.cur->id);
+    parent_loop(&P);
     parent_stop_children(&P);
+    parent_finish_ctl(&P);
     close(P.sigfd);
     free(P.slots);
     log_error(EV_LOG_NOTICE, 0, "EVH00414", "stopped");
