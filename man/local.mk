@@ -1,1 +1,1 @@
-dist_man_MANS += %reldir%/evhttpd.8 %reldir%/evhttpd.conf.5
+dist_man_MANS += %reldir%/evhttpd.8 %reldir%/evhttpd.conf.5 %reldir%/evctl.8

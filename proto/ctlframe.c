@@ -50,16 +50,19 @@ ctlframe_reader_take(ctlframe_reader_t *r, size_t *len)
     return body;
 }
 
-/* Read up to `want` bytes into `dst`. Returns the count (> 0) or a CTLFRAME_* result
- * (AGAIN, EOF, ERROR); retries EINTR so a signal never looks like a short frame. */
-static ssize_t
-ctlframe_read_some(int fd, uint8_t *dst, size_t want)
+/* Read up to `want` bytes into `dst`, adding the count to *have. Returns CTLFRAME_DONE
+ * when bytes arrived, else CTLFRAME_AGAIN, CTLFRAME_EOF or CTLFRAME_ERROR; retries
+ * EINTR so a signal never looks like a short frame. */
+static int
+ctlframe_read_some(int fd, uint8_t *dst, size_t want, size_t *have)
 {
     for (;;) {
         ssize_t n = read(fd, dst, want);
 
-        if (n > 0)
-            return n;
+        if (n > 0) {
+            *have += (size_t)n;
+            return CTLFRAME_DONE;
+        }
         if (n == 0)
             return CTLFRAME_EOF;
         if (errno == EINTR)
@@ -76,7 +79,8 @@ ctlframe_get_be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-/* The header is complete: validate the length and allocate the body. */
+/* The header is complete: validate the length and allocate the body. Returns 0, or
+ * CTLFRAME_TOOBIG or CTLFRAME_ERROR. */
 static int
 ctlframe_start_body(ctlframe_reader_t *r)
 {
@@ -90,23 +94,22 @@ ctlframe_start_body(ctlframe_reader_t *r)
         errno = ENOMEM;
         return CTLFRAME_ERROR;
     }
-    return CTLFRAME_AGAIN;
+    return 0;
 }
 
 int
 ctlframe_read(ctlframe_reader_t *r, int fd)
 {
-    ssize_t n;
     int rc;
 
     while (r->hdr_have < CTLFRAME_HDR_LEN) {
-        n = ctlframe_read_some(fd, r->hdr + r->hdr_have, CTLFRAME_HDR_LEN - r->hdr_have);
-        if (n < 0)
-            return (int)n;
-        r->hdr_have += (size_t)n;
+        rc = ctlframe_read_some(fd, r->hdr + r->hdr_have, CTLFRAME_HDR_LEN - r->hdr_have,
+                                &r->hdr_have);
+        if (rc != CTLFRAME_DONE)
+            return rc;
         if (r->hdr_have == CTLFRAME_HDR_LEN) {
             rc = ctlframe_start_body(r);
-            if (rc != CTLFRAME_AGAIN)
+            if (rc != 0)
                 return rc;
         }
     }
@@ -114,10 +117,10 @@ ctlframe_read(ctlframe_reader_t *r, int fd)
     if (r->body == NULL)
         return CTLFRAME_TOOBIG;
     while (r->body_have < r->body_len) {
-        n = ctlframe_read_some(fd, r->body + r->body_have, r->body_len - r->body_have);
-        if (n < 0)
-            return (int)n;
-        r->body_have += (size_t)n;
+        rc = ctlframe_read_some(fd, r->body + r->body_have, r->body_len - r->body_have,
+                                &r->body_have);
+        if (rc != CTLFRAME_DONE)
+            return rc;
     }
     return CTLFRAME_DONE;
 }

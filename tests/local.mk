@@ -76,7 +76,8 @@ INTEGRATION_TESTS = \
 	tests/integration/02_http.py \
 	tests/integration/03_keepalive.py \
 	tests/integration/04_robustness.py \
-	tests/integration/05_corpus.py
+	tests/integration/05_corpus.py \
+	tests/integration/06_evctl_cli.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
@@ -88,4 +89,5 @@ AM_TESTS_ENVIRONMENT = \
 	EV_BUILDDIR='$(abs_top_builddir)'; export EV_BUILDDIR; \
 	SBDUMP='$(abs_top_builddir)/tests/tools/sbdump'; export SBDUMP; \
 	HAMMER='$(abs_top_builddir)/tests/tools/hammer'; export HAMMER; \
+	EVCTL='$(abs_top_builddir)/evctl'; export EVCTL; \
 	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT;
