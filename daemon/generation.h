@@ -31,11 +31,12 @@ typedef struct generation_t {
     apr_time_t started;         /* when it became current */
     struct generation_t *older; /* the next older generation still draining, or NULL */
     /* Parent bookkeeping while the generation drains after a restart: */
-    unsigned successor;          /* the generation that replaced it */
-    apr_time_t drain_began;      /* when it was told to drain */
-    unsigned drain_children;     /* its children at that moment */
-    apr_uint64_t closed_early;   /* connections cut by GracefulRestartTimeout */
-    apr_array_header_t *waiters; /* ctl_client_t * waiting for it to drain (--wait) */
+    unsigned successor;                /* the generation that replaced it */
+    apr_time_t drain_began;            /* when it was told to drain */
+    apr_interval_time_t drain_timeout; /* how long it may drain (0: no limit) */
+    unsigned drain_children;           /* its children at that moment */
+    apr_uint64_t closed_early;         /* connections cut by GracefulRestartTimeout */
+    apr_array_header_t *waiters;       /* ctl_client_t * waiting for it to drain (--wait) */
 } generation_t;
 
 /*

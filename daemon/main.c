@@ -237,6 +237,7 @@ start(const options_t *o, apr_pool_t *pool)
     apr_array_header_t *msgs = apr_array_make(pool, 8, sizeof(const char *));
     parent_env_t *pe = apr_pcalloc(pool, sizeof(*pe));
     const ev_config_t *conf;
+    const char *pid_file, *scoreboard_file;
     struct group *gr;
     ev_config_t *tconf;
     apr_status_t rv;
@@ -281,14 +282,17 @@ start(const options_t *o, apr_pool_t *pool)
         unlink(conf->scoreboard_file);
         return 1;
     }
-    write_pid_file(conf->pid_file);
+    /* Generation 1's pool goes when a restart replaces it: keep what exit needs. */
+    pid_file = conf->pid_file ? apr_pstrdup(pool, conf->pid_file) : NULL;
+    scoreboard_file = apr_pstrdup(pool, conf->scoreboard_file);
+    write_pid_file(pid_file);
     if (o->debug_single)
         rc = child_main(&pe->first->env, 0, 1) == EV_EXIT_OK ? 0 : 1;
     else
         rc = parent_run(pe);
-    if (conf->pid_file)
-        unlink(conf->pid_file);
-    unlink(conf->scoreboard_file);
+    if (pid_file)
+        unlink(pid_file);
+    unlink(scoreboard_file);
     return rc;
 }
 

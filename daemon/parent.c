@@ -383,6 +383,7 @@ parent_switch(parent_t *P, generation_t *g)
     old->successor = g->id;
     old->drain_began = now;
     old->drain_children = old->live;
+    old->drain_timeout = g->conf->graceful_restart_timeout;
     P->cur = g;
     atomic_store(&sb_header(P->sb)->generation, g->id);
     atomic_store(&sb_header(P->sb)->restart_time, now);
@@ -431,7 +432,8 @@ parent_log_msgs(const apr_array_header_t *msgs, int level)
 
 /* Graceful restart: returns 0 and the new generation, or -1 with why in *why. */
 int
-parent_graceful(parent_t *P, apr_array_header_t *msgs, const char **why, apr_pool_t *p)
+parent_graceful(parent_t *P, apr_array_header_t *msgs, const char **why, apr_pool_t *p,
+                apr_interval_time_t drain_timeout)
 {
     generation_t *g;
     unsigned free_slots = parent_free_slots(P), i;
@@ -466,6 +468,8 @@ parent_graceful(parent_t *P, apr_array_header_t *msgs, const char **why, apr_poo
     log_error(EV_LOG_NOTICE, 0, "EVH00420", "graceful restart: generation %u -> %u", P->cur->id,
               g->id);
     parent_switch(P, g);
+    if (drain_timeout > 0 && g->older)
+        g->older->drain_timeout = drain_timeout; /* evctl graceful --drain-timeout */
     return 0;
 }
 
@@ -514,9 +518,20 @@ parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why)
         return -1;
     }
     log_error(EV_LOG_NOTICE, 0, "EVH00421", "restart: generation %u -> %u", P->cur->id, g->id);
+    {
+        unsigned i;
+        apr_time_t t0 = apr_time_now();
+        old = P->cur;
+        old->drain_children = parent_live(P);
+        old->drain_began = t0;
+        for (i = 0; i < P->nslots; i++)
+            if (P->slots[i].pid)
+                old->closed_early += parent_connections_of(P, i);
+    }
     parent_stop_children(P); /* every generation; drained ones are freed as they go */
-    old = P->cur;
-    old->drain_children = 0;
+    P->last_restart_seconds = (double)(apr_time_now() - old->drain_began) / APR_USEC_PER_SEC;
+    P->last_restart_children = old->drain_children;
+    P->last_restart_closed = old->closed_early;
     P->cur = g;
     old->successor = g->id;
     g->older = NULL;
@@ -534,12 +549,14 @@ parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why)
 }
 
 void
-parent_graceful_stop(parent_t *P)
+parent_graceful_stop(parent_t *P, apr_interval_time_t timeout)
 {
     unsigned i;
 
     if (P->stop != RUN)
         return;
+    P->stop_children = parent_live(P);
+    P->stop_timeout = timeout;
     log_error(EV_LOG_NOTICE, 0, "EVH00422", "graceful stop: draining %u children", parent_live(P));
     P->stop = STOP_GRACEFUL;
     P->stop_began = apr_time_now();
@@ -568,14 +585,11 @@ parent_reopen_logs(parent_t *P)
 static void
 parent_check_drains(parent_t *P, apr_time_t now)
 {
-    apr_interval_time_t limit = P->cur->conf->graceful_restart_timeout;
     generation_t *g;
     unsigned i;
 
-    if (limit <= 0)
-        return;
     for (g = P->cur->older; g; g = g->older) {
-        if (now - g->drain_began <= limit)
+        if (g->drain_timeout <= 0 || now - g->drain_began <= g->drain_timeout)
             continue;
         for (i = 0; i < P->nslots; i++)
             if (P->slots[i].pid && P->slots[i].gen == g && !P->slots[i].hurried) {
@@ -612,12 +626,12 @@ parent_signals(parent_t *P)
             apr_pool_create(&tmp, P->penv->pool);
             msgs = apr_array_make(tmp, 4, sizeof(const char *));
             if ((si.ssi_signo == SIGHUP ? parent_hard_restart(P, msgs, &why)
-                                        : parent_graceful(P, msgs, &why, tmp)) < 0)
+                                        : parent_graceful(P, msgs, &why, tmp, 0)) < 0)
                 log_error(EV_LOG_ERR, 0, "EVH00426", "%s", why);
             apr_pool_destroy(tmp);
             break;
         case SIGWINCH:
-            parent_graceful_stop(P);
+            parent_graceful_stop(P, 0);
             break;
         case SIGUSR2:
             parent_reopen_logs(P);
@@ -652,9 +666,18 @@ parent_loop(parent_t *P)
         if (P->stop == STOP_NOW || P->fatal)
             break;
         if (P->stop == STOP_GRACEFUL) {
+            unsigned i;
             parent_reap(P);
             if (parent_live(P) == 0)
                 break;
+            /* evctl graceful-stop --drain-timeout: then the rest is cut */
+            if (P->stop_timeout > 0 && apr_time_now() - P->stop_began > P->stop_timeout)
+                for (i = 0; i < P->nslots; i++)
+                    if (P->slots[i].pid && !P->slots[i].hurried) {
+                        P->stop_closed_early += parent_connections_of(P, i);
+                        P->slots[i].hurried = 1;
+                        kill(P->slots[i].pid, SIGTERM);
+                    }
             continue;
         }
         now = apr_time_now();

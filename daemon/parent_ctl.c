@@ -118,8 +118,8 @@ parent_ctl_find_gen(parent_t *P, unsigned id)
 }
 
 static int
-parent_ctl_graceful(parent_t *P, ctl_client_t *c, int wait, Evhttpd__Ctl__Reply *reply,
-                    apr_pool_t *p)
+parent_ctl_graceful(parent_t *P, ctl_client_t *c, int wait, unsigned drain_secs,
+                    Evhttpd__Ctl__Reply *reply, apr_pool_t *p)
 {
     apr_array_header_t *msgs = apr_array_make(p, 4, sizeof(const char *));
     unsigned old_id = P->cur->id;
@@ -127,7 +127,7 @@ parent_ctl_graceful(parent_t *P, ctl_client_t *c, int wait, Evhttpd__Ctl__Reply 
     generation_t *old;
     const char *why;
 
-    if (parent_graceful(P, msgs, &why, p) < 0) {
+    if (parent_graceful(P, msgs, &why, p, apr_time_from_sec(drain_secs)) < 0) {
         reply->status = EVHTTPD__CTL__REPLY_STATUS__STATUS_ERROR;
         reply->message = (char *)why;
         parent_ctl_messages(reply, msgs);
@@ -178,7 +178,8 @@ parent_ctl_handle(void *baton, ctl_client_t *c, const Evhttpd__Ctl__Request *req
         parent_ctl_configtest(P, reply, p);
         return 0;
     case EVHTTPD__CTL__REQUEST__COMMAND_GRACEFUL:
-        return parent_ctl_graceful(P, c, req->graceful && req->graceful->wait, reply, p);
+        return parent_ctl_graceful(P, c, req->graceful && req->graceful->wait,
+                                   req->graceful ? req->graceful->timeout_seconds : 0, reply, p);
     case EVHTTPD__CTL__REQUEST__COMMAND_RESTART:
         msgs = apr_array_make(p, 4, sizeof(const char *));
         if (parent_hard_restart(P, msgs, &why) < 0) {
@@ -189,6 +190,9 @@ parent_ctl_handle(void *baton, ctl_client_t *c, const Evhttpd__Ctl__Request *req
             evhttpd__ctl__restart_report__init(reply->restart);
             reply->restart->old_generation = old_id;
             reply->restart->new_generation = P->cur->id;
+            reply->restart->children_drained = P->last_restart_children;
+            reply->restart->seconds = P->last_restart_seconds;
+            reply->restart->connections_closed_early = P->last_restart_closed;
             reply->message = apr_psprintf(p, "restarted: generation %u serving", P->cur->id);
         }
         parent_ctl_messages(reply, msgs);
@@ -199,7 +203,8 @@ parent_ctl_handle(void *baton, ctl_client_t *c, const Evhttpd__Ctl__Request *req
             reply->message = "the server is already stopping";
             return 0;
         }
-        parent_graceful_stop(P);
+        parent_graceful_stop(
+            P, req->graceful_stop ? apr_time_from_sec(req->graceful_stop->timeout_seconds) : 0);
         if (req->graceful_stop && req->graceful_stop->wait) {
             APR_ARRAY_PUSH(P->stop_waiters, ctl_client_t *) = c;
             return 1;
@@ -271,8 +276,14 @@ parent_finish_ctl(parent_t *P)
     for (i = 0; i < P->stop_waiters->nelts; i++) {
         ctl_client_t *c = APR_ARRAY_IDX(P->stop_waiters, i, ctl_client_t *);
         Evhttpd__Ctl__Reply reply = EVHTTPD__CTL__REPLY__INIT;
+        Evhttpd__Ctl__RestartReport rep = EVHTTPD__CTL__RESTART_REPORT__INIT;
+        rep.old_generation = P->cur->id;
+        rep.children_drained = P->stop_children;
+        rep.seconds = (double)(apr_time_now() - P->stop_began) / APR_USEC_PER_SEC;
+        rep.connections_closed_early = P->stop_closed_early;
         reply.version = CTLFRAME_PROTOCOL_VERSION;
         reply.message = "stopped";
+        reply.restart = &rep;
         ctl_server_reply(P->ctl, c, &reply);
     }
     ctl_server_close(P->ctl);

@@ -41,15 +41,22 @@ typedef struct {
     int stop;                 /* RUN, STOP_NOW or STOP_GRACEFUL */
     apr_time_t stop_began;
     apr_array_header_t *stop_waiters; /* ctl clients waiting for graceful-stop --wait */
+    unsigned stop_children;           /* children when the graceful stop began */
+    apr_interval_time_t stop_timeout; /* graceful stop: cut what is left after this (0: never) */
+    apr_uint64_t stop_closed_early;   /* connections cut by that */
+    double last_restart_seconds;      /* hard restart: how long stopping took */
+    unsigned last_restart_children;   /* ... how many children it stopped */
+    apr_uint64_t last_restart_closed; /* ... and their open connections */
     apr_time_t started;
     log_ratelimit_t full_log; /* "no free slot" warnings */
 } parent_t;
 
 /* Operations parent_ctl.c drives (parent.c). */
 unsigned parent_live(const parent_t *P);
-int parent_graceful(parent_t *P, apr_array_header_t *msgs, const char **why, apr_pool_t *p);
+int parent_graceful(parent_t *P, apr_array_header_t *msgs, const char **why, apr_pool_t *p,
+                    apr_interval_time_t drain_timeout);
 int parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why);
-void parent_graceful_stop(parent_t *P);
+void parent_graceful_stop(parent_t *P, apr_interval_time_t timeout);
 void parent_reopen_logs(parent_t *P);
 void parent_fill_report(const generation_t *g, Evhttpd__Ctl__RestartReport *rep, apr_time_t now);
 
