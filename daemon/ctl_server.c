@@ -4,7 +4,7 @@
  *
  * Who: the parent's loop only (no threads, no locks). Every client socket is
  * non-blocking; a client has CTL_READ_TIMEOUT to send its request, and at most
- * CTL_MAX_CLIENTS are served at once (more are answered "busy" and closed, never
+ * CTL_MAX_CLIENTS are served at once (a connection beyond that is closed at once, never
  * queued without bound). A reply that does not fit the socket buffer is finished as
  * the client drains it. Refusals are logged at most once a second.
  */
@@ -422,6 +422,9 @@ ctl_server_forget(ctl_server_t *s)
     for (i = 0; i < CTL_MAX_CLIENTS; i++)
         if (s->clients[i].state != CTL_FREE) {
             close(s->clients[i].fd);
+            ctlframe_reader_free(&s->clients[i].reader);
+            free(s->clients[i].out);
+            s->clients[i].out = NULL;
             s->clients[i].state = CTL_FREE;
         }
     if (s->fd >= 0)

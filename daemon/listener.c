@@ -21,8 +21,9 @@
  * limit blocks new clients, the oldest idle keep-alive connections are closed first.
  * Timeout queues are FIFO with one timeout each, so expiry costs O(expired).
  *
- * Shutdown: child->stopping. Graceful: stop accepting, close keep-alive connections,
- * serve the rest until none is left (or GracefulShutdownTimeout). Now: close everything
+ * Shutdown: child->stopping. Graceful: stop accepting, give idle keep-alive connections
+ * a short grace (listener_drain_keepalive), serve the rest until none is left (or
+ * GracefulShutdownTimeout). Now: close everything
  * parked at once. Either way the queue is terminated on the way out.
  */
 #include <errno.h>
@@ -42,13 +43,14 @@
 
 enum { Q_READ = 0, Q_WRITE, Q_KEEPALIVE, Q_LINGER, Q_COUNT };
 
-#define LISTENER_EVENTS      256
-#define LISTENER_MAX_WAIT_MS 250 /* housekeeping granularity */
-#define LINGER_TIMEOUT       apr_time_from_sec(2)
-#define ACCEPT_BATCH         64
-#define ACCEPT_BACKOFF       apr_time_from_msec(200) /* after EMFILE and friends */
-#define TAG_WAKE             1u                      /* epoll data of the eventfd */
-#define TAG_LISTEN(i)        ((((uint64_t)(i) + 1) << 1) | 1u)
+#define LISTENER_EVENTS       256
+#define LISTENER_MAX_WAIT_MS  250 /* housekeeping granularity */
+#define LINGER_TIMEOUT        apr_time_from_sec(2)
+#define KEEPALIVE_DRAIN_GRACE apr_time_from_msec(500) /* see listener_drain_keepalive */
+#define ACCEPT_BATCH          64
+#define ACCEPT_BACKOFF        apr_time_from_msec(200) /* after EMFILE and friends */
+#define TAG_WAKE              1u                      /* epoll data of the eventfd */
+#define TAG_LISTEN(i)         ((((uint64_t)(i) + 1) << 1) | 1u)
 
 typedef struct {
     conn_t *head, *tail;         /* oldest first */
@@ -414,6 +416,24 @@ listener_wait_ms(const listener_t *l, apr_time_t now)
     return (int)((first - now + 999) / 1000);
 }
 
+/* A graceful stop does not close idle keep-alive connections at once: a client may
+ * have sent its next request that very moment, and would see the connection close
+ * under it. Each gets a short grace instead: a request that arrives is answered with
+ * "Connection: close" (workers see `stopping`), a connection still idle after the
+ * grace is closed. The queue stays sorted: min(expiry, now + grace) keeps the order. */
+static void
+listener_drain_keepalive(listener_t *l, apr_time_t now)
+{
+    timeq_t *q = &l->q[Q_KEEPALIVE];
+    conn_t *c;
+
+    if (q->timeout > KEEPALIVE_DRAIN_GRACE)
+        q->timeout = KEEPALIVE_DRAIN_GRACE;
+    for (c = q->head; c; c = c->next)
+        if (c->expiry > now + q->timeout)
+            c->expiry = now + q->timeout;
+}
+
 /* Apply child->stopping; returns 1 when the loop should end. */
 static int
 listener_check_stop(listener_t *l, apr_time_t now)
@@ -428,6 +448,8 @@ listener_check_stop(listener_t *l, apr_time_t now)
         l->stop_began = now;
         listener_set_accepting(l, 0);
         sb_process_set(c->proc, (int32_t)getpid(), c->generation, c->conf->threads_per_child, 1, 1);
+        if (stopping == EV_STOP_GRACEFUL)
+            listener_drain_keepalive(l, now);
     }
     if (stopping == EV_STOP_NOW) {
         for (qi = 0; qi < Q_COUNT; qi++)
@@ -435,7 +457,6 @@ listener_check_stop(listener_t *l, apr_time_t now)
                 listener_close(l, l->q[qi].head);
         return 1;
     }
-    listener_shed_keepalive(l, INT32_MAX);
     if (c->conf->graceful_shutdown_timeout > 0 &&
         now - l->stop_began > c->conf->graceful_shutdown_timeout) {
         log_error(EV_LOG_WARN, 0, "EVH00205",

@@ -275,6 +275,10 @@ start(const options_t *o, apr_pool_t *pool)
             return 1;
         }
         pe->control_gid = gr->gr_gid;
+        /* ControlGroup members reach the socket and the scoreboard through it. */
+        if (geteuid() == 0 && chown(conf->runtime_dir, (uid_t)-1, pe->control_gid) < 0)
+            fprintf(stderr, "evhttpd: warning: cannot give DefaultRuntimeDir %s to group %s: %s\n",
+                    conf->runtime_dir, conf->control_group, strerror(errno));
     }
     if (make_scoreboard(pe, pe->control_gid) < 0)
         return 1;

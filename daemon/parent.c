@@ -31,6 +31,7 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -399,13 +400,10 @@ parent_switch(parent_t *P, generation_t *g)
     P->spawn_rate = 1;
     P->fail_streak = 0;
     P->backoff_until = 0;
+    P->replace_now = 0; /* the new generation starts complete */
     parent_spawn_n(P, g->conf->start_servers);
-    if (old->live == 0) {
-        /* nothing to wait for (e.g. every child had died) */
-        old->older = g->older;
-        g->older = old;
-        parent_generation_drained(P, old);
-    }
+    if (old->live == 0)
+        parent_generation_drained(P, old); /* nothing to wait for (every child had died) */
 }
 
 /* Load the next generation; on failure copy the messages into `p` for the reply. */
@@ -544,6 +542,7 @@ parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why)
     P->spawn_rate = 1;
     P->fail_streak = 0;
     P->backoff_until = 0;
+    P->replace_now = 0; /* the new generation starts complete */
     parent_spawn_n(P, g->conf->start_servers);
     return 0;
 }
@@ -567,14 +566,43 @@ parent_graceful_stop(parent_t *P, apr_interval_time_t timeout)
         }
 }
 
+/* Children reopen their logs by name after they have given up root, so a file that
+ * logrotate moved away must exist again, owned by User, before they try (nginx does the
+ * same). The parent creates each one and hands it over. */
+static void
+parent_prepare_logs(const generation_t *g)
+{
+    const ev_config_t *conf = g->conf;
+    int i, n = conf->custom_logs->nelts;
+
+    if (!g->env.drop_privileges)
+        return;
+    for (i = -1; i < n; i++) {
+        const char *path =
+            i < 0 ? conf->error_log : APR_ARRAY_IDX(conf->custom_logs, i, ev_customlog_t).path;
+        int fd;
+
+        if (path == NULL)
+            continue;
+        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        if (fd < 0 || fchown(fd, g->env.uid, (gid_t)-1) < 0)
+            log_error(EV_LOG_ERR, errno, "EVH00428", "cannot prepare %s for the children", path);
+        if (fd >= 0)
+            close(fd);
+    }
+}
+
 void
 parent_reopen_logs(parent_t *P)
 {
     apr_status_t rv = log_reopen();
+    generation_t *g;
     unsigned i;
 
     if (rv != APR_SUCCESS)
         log_error(EV_LOG_ERR, rv, "EVH00423", "cannot reopen the error log");
+    for (g = P->cur; g; g = g->older)
+        parent_prepare_logs(g);
     for (i = 0; i < P->nslots; i++)
         if (P->slots[i].pid)
             kill(P->slots[i].pid, SIGUSR2);

@@ -77,7 +77,8 @@ INTEGRATION_TESTS = \
 	tests/integration/03_keepalive.py \
 	tests/integration/04_robustness.py \
 	tests/integration/05_corpus.py \
-	tests/integration/06_evctl_cli.py
+	tests/integration/06_evctl_cli.py \
+	tests/integration/07_control.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
