@@ -150,7 +150,7 @@ parent_child_exited(parent_t *P, unsigned slot, int status)
         }
     }
     memset(s, 0, sizeof(*s));
-    sb_process_reset(P->sb, slot);
+    sb_process_retire(P->sb, slot); /* its counts live on in the totals */
     if (--g->live == 0 && g != P->cur)
         parent_generation_drained(P, g);
 }

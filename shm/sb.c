@@ -63,9 +63,9 @@
 #define SB_SPINS_BEFORE_YIELD 4   /* retries before a reader yields to a busy writer */
 
 /* Any change of these sizes or offsets is a new SB_LAYOUT_VERSION. */
-_Static_assert(sizeof(sb_header_t) == 128, "the header fills two cache lines");
+_Static_assert(sizeof(sb_header_t) == 320, "the header fills five cache lines");
 _Static_assert(sizeof(sb_process_t) == 128, "a process record fills two cache lines");
-_Static_assert(sizeof(sb_worker_t) == 256, "a worker record fills four cache lines");
+_Static_assert(sizeof(sb_worker_t) == 448, "a worker record fills seven cache lines");
 _Static_assert(sizeof(sb_header_t) % 64 == 0 && sizeof(sb_process_t) % 64 == 0 &&
                    sizeof(sb_worker_t) % 64 == 0,
                "records must keep every following record 64-byte aligned");
@@ -493,9 +493,80 @@ sb_worker_clear(sb_worker_t *w)
     SB_STORE(w->bytes, 0);
     SB_STORE(w->last_used, 0);
     SB_STORE(w->duration, 0);
+    {
+        unsigned b;
+        for (b = 0; b < SB_HIST_BUCKETS; b++)
+            SB_STORE(w->hist[b], 0);
+    }
     sb_text_clear(w->client, sizeof w->client);
     sb_text_clear(w->request, sizeof w->request);
     sb_seq_leave(&w->seq);
+}
+
+apr_status_t
+sb_slot_hist(sb_t *sb, unsigned slot, uint64_t out[SB_HIST_BUCKETS])
+{
+    unsigned t, b;
+
+    memset(out, 0, sizeof(uint64_t) * SB_HIST_BUCKETS);
+    if (sb_process(sb, slot) == NULL)
+        return APR_EINVAL;
+    for (t = 0; t < sb->thread_limit; t++) {
+        const sb_worker_t *w = sb_worker(sb, slot, t);
+        for (b = 0; b < SB_HIST_BUCKETS; b++)
+            out[b] += SB_LOAD(w->hist[b]);
+    }
+    return APR_SUCCESS;
+}
+
+void
+sb_totals(sb_t *sb, uint64_t *requests, uint64_t *bytes, uint64_t hist[SB_HIST_BUCKETS])
+{
+    sb_header_t *h = sb_header(sb);
+    uint64_t slot_hist[SB_HIST_BUCKETS];
+    uint64_t req = atomic_load_explicit(&h->retired_requests, memory_order_relaxed);
+    uint64_t byt = atomic_load_explicit(&h->retired_bytes, memory_order_relaxed);
+    unsigned slot, b;
+
+    if (hist)
+        for (b = 0; b < SB_HIST_BUCKETS; b++)
+            hist[b] = atomic_load_explicit(&h->retired_hist[b], memory_order_relaxed);
+    for (slot = 0; slot < sb->server_limit; slot++) {
+        const sb_process_t *rec = sb_process(sb, slot);
+        req += atomic_load_explicit(&rec->requests, memory_order_relaxed);
+        byt += atomic_load_explicit(&rec->bytes, memory_order_relaxed);
+        if (hist) {
+            sb_slot_hist(sb, slot, slot_hist);
+            for (b = 0; b < SB_HIST_BUCKETS; b++)
+                hist[b] += slot_hist[b];
+        }
+    }
+    if (requests)
+        *requests = req;
+    if (bytes)
+        *bytes = byt;
+}
+
+void
+sb_process_retire(sb_t *sb, unsigned slot)
+{
+    sb_process_t *rec = sb_process(sb, slot);
+    sb_header_t *h = sb_header(sb);
+    uint64_t hist[SB_HIST_BUCKETS];
+    unsigned b;
+
+    if (rec == NULL || sb->readonly)
+        return;
+    atomic_fetch_add_explicit(&h->retired_requests,
+                              atomic_load_explicit(&rec->requests, memory_order_relaxed),
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->retired_bytes,
+                              atomic_load_explicit(&rec->bytes, memory_order_relaxed),
+                              memory_order_relaxed);
+    sb_slot_hist(sb, slot, hist);
+    for (b = 0; b < SB_HIST_BUCKETS; b++)
+        atomic_fetch_add_explicit(&h->retired_hist[b], hist[b], memory_order_relaxed);
+    sb_process_reset(sb, slot);
 }
 
 void
@@ -575,7 +646,52 @@ sb_worker_count(sb_worker_t *w, uint64_t bytes, int64_t duration)
     SB_STORE(w->access_count, SB_LOAD(w->access_count) + 1);
     SB_STORE(w->bytes, SB_LOAD(w->bytes) + bytes);
     SB_STORE(w->duration, duration);
+    {
+        unsigned b = sb_hist_bucket(duration);
+        SB_STORE(w->hist[b], SB_LOAD(w->hist[b]) + 1);
+    }
     sb_seq_leave(&w->seq);
+}
+
+unsigned
+sb_hist_bucket(int64_t usec)
+{
+    unsigned b = 0;
+
+    while (b < SB_HIST_BUCKETS - 1 && usec > ((int64_t)1 << (b + 5)))
+        b++;
+    return b;
+}
+
+int64_t
+sb_hist_bound(unsigned b)
+{
+    return b < SB_HIST_BUCKETS - 1 ? (int64_t)1 << (b + 5) : -1;
+}
+
+double
+sb_hist_quantile(const uint64_t h[SB_HIST_BUCKETS], double q)
+{
+    uint64_t total = 0, seen = 0;
+    double rank;
+    unsigned b;
+
+    for (b = 0; b < SB_HIST_BUCKETS; b++)
+        total += h[b];
+    if (total == 0)
+        return 0;
+    rank = q * (double)total;
+    for (b = 0; b < SB_HIST_BUCKETS; b++) {
+        double lo = b == 0 ? 0 : (double)sb_hist_bound(b - 1);
+        if (h[b] == 0 || (double)(seen + h[b]) < rank) {
+            seen += h[b];
+            continue;
+        }
+        if (b == SB_HIST_BUCKETS - 1)
+            return lo;
+        return lo + ((double)sb_hist_bound(b) - lo) * (rank - (double)seen) / (double)h[b];
+    }
+    return (double)sb_hist_bound(SB_HIST_BUCKETS - 2);
 }
 
 /* ---- readers ------------------------------------------------------------------- */

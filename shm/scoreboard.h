@@ -27,10 +27,14 @@
 #include <apr_pools.h>
 
 #define SB_MAGIC          0x42534845u /* "EHSB" little-endian */
-#define SB_LAYOUT_VERSION 1u
+#define SB_LAYOUT_VERSION 2u
 #define SB_REQUEST_MAX    128 /* bytes of the request line kept per worker */
 #define SB_CLIENT_MAX     48  /* bytes of the client address kept per worker */
 #define SB_VERSION_MAX    32  /* bytes of the server version string */
+/* Request-duration histogram: bucket b < SB_HIST_BUCKETS-1 counts durations up to
+ * 2^(b+5) microseconds (32 us, 64 us, ... 16.8 s); the last bucket the rest. Each
+ * worker counts in its own record (one writer, no lock); readers sum. */
+#define SB_HIST_BUCKETS 21
 
 /* Worker states, as mod_status prints them. */
 enum {
@@ -59,7 +63,12 @@ typedef struct {
     _Atomic int64_t start_time;          /* when the parent started, usec since epoch */
     _Atomic int64_t restart_time;        /* last (re)start of a generation, usec since epoch */
     char server_version[SB_VERSION_MAX]; /* "evhttpd/0.1.0", NUL-terminated by the reader */
-    char pad[40];                        /* to 128 bytes */
+    /* What children that exited had counted (the parent adds them as it reaps), so
+     * totals never go backwards when a child is replaced: */
+    _Atomic uint64_t retired_requests;              /* requests */
+    _Atomic uint64_t retired_bytes;                 /* response bytes */
+    _Atomic uint64_t retired_hist[SB_HIST_BUCKETS]; /* request durations */
+    char pad[48];                                   /* to 320 bytes */
 } sb_header_t;
 
 typedef struct {
@@ -85,15 +94,16 @@ typedef struct {
     _Atomic uint32_t seq; /* odd while the record is being written */
     uint8_t state;        /* SB_* letter */
     uint8_t pad0[3];
-    uint32_t generation;          /* generation of the child that owns the thread */
-    uint32_t conn_count;          /* requests on the current connection */
-    uint64_t access_count;        /* requests served by this thread */
-    uint64_t bytes;               /* bytes sent by this thread */
-    int64_t last_used;            /* when the last request started, usec since epoch */
-    int64_t duration;             /* last request's time to serve, usec */
-    char client[SB_CLIENT_MAX];   /* client address, NUL-padded */
-    char request[SB_REQUEST_MAX]; /* request line, NUL-padded, maybe truncated */
-    char pad[32];                 /* to 256 bytes */
+    uint32_t generation;            /* generation of the child that owns the thread */
+    uint32_t conn_count;            /* requests on the current connection */
+    uint64_t access_count;          /* requests served by this thread */
+    uint64_t bytes;                 /* bytes sent by this thread */
+    int64_t last_used;              /* when the last request started, usec since epoch */
+    int64_t duration;               /* last request's time to serve, usec */
+    char client[SB_CLIENT_MAX];     /* client address, NUL-padded */
+    char request[SB_REQUEST_MAX];   /* request line, NUL-padded, maybe truncated */
+    uint64_t hist[SB_HIST_BUCKETS]; /* request durations served by this thread */
+    char pad[56];                   /* to 448 bytes */
 } sb_worker_t;
 
 /*
@@ -197,7 +207,8 @@ void sb_worker_set_request(sb_worker_t *w, const char *line, size_t len, const c
                            uint32_t conn_count, int64_t now);
 
 /* sb_worker_count: a request finished: access_count += 1, bytes += `bytes`,
- * duration <- `duration` (usec). The state is left alone. */
+ * duration <- `duration` (usec), and the histogram bucket of `duration` += 1. The
+ * state is left alone. */
 void sb_worker_count(sb_worker_t *w, uint64_t bytes, int64_t duration);
 
 /* sb_worker_begin / sb_worker_end: the sequence bracket the writers above use (seq odd
@@ -241,5 +252,34 @@ typedef struct {
  */
 apr_status_t sb_snapshot_process(sb_t *sb, unsigned slot, sb_process_snap_t *out);
 apr_status_t sb_snapshot_worker(sb_t *sb, unsigned slot, unsigned thread, sb_worker_snap_t *out);
+
+/* sb_hist_bucket: the histogram bucket of a duration in microseconds. */
+unsigned sb_hist_bucket(int64_t usec);
+
+/* sb_hist_bound: the upper bound of bucket b in microseconds; -1 for the last
+ * (unbounded) bucket and for b out of range. */
+int64_t sb_hist_bound(unsigned b);
+
+/* sb_hist_quantile: the q-quantile (0 < q < 1) of histogram h in microseconds,
+ * interpolated linearly inside its bucket (the last bucket reports its lower bound);
+ * 0 when h is empty. */
+double sb_hist_quantile(const uint64_t h[SB_HIST_BUCKETS], double q);
+
+/*
+ * sb_totals: everything the server has counted since it started: requests, response
+ * bytes and the request-duration histogram of the children alive now (every slot) plus
+ * those that exited (the header's retired counters). Reads with relaxed atomics: each
+ * value exact on its own, not one instant. Any pointer may be NULL. Any thread/process.
+ */
+void sb_totals(sb_t *sb, uint64_t *requests, uint64_t *bytes, uint64_t hist[SB_HIST_BUCKETS]);
+
+/* sb_slot_hist: the histogram of one slot's workers (out zeroed first); APR_EINVAL for a
+ * slot out of range. */
+apr_status_t sb_slot_hist(sb_t *sb, unsigned slot, uint64_t out[SB_HIST_BUCKETS]);
+
+/* sb_process_retire: parent, when a child has exited: add its counts to the header's
+ * retired totals, then sb_process_reset. The values come from the child's records and
+ * are only as trustworthy as the child was; they feed display counters, nothing else. */
+void sb_process_retire(sb_t *sb, unsigned slot);
 
 #endif

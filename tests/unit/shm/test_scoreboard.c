@@ -78,7 +78,7 @@ create(unsigned server_limit, unsigned thread_limit)
 static apr_size_t
 expected_size(unsigned server_limit, unsigned thread_limit)
 {
-    return 128 + (apr_size_t)server_limit * 128 + (apr_size_t)server_limit * thread_limit * 256;
+    return 320 + (apr_size_t)server_limit * 128 + (apr_size_t)server_limit * thread_limit * 448;
 }
 
 static void
@@ -101,33 +101,77 @@ START_TEST(test_layout)
     sb_header_t *h = sb_header(sb);
     unsigned s, t;
 
-    ck_assert_uint_eq(sizeof(sb_header_t), 128);
+    ck_assert_uint_eq(sizeof(sb_header_t), 320);
     ck_assert_uint_eq(sizeof(sb_process_t), 128);
-    ck_assert_uint_eq(sizeof(sb_worker_t), 256);
+    ck_assert_uint_eq(sizeof(sb_worker_t), 448);
     ck_assert_uint_eq(sb_size(sb), expected_size(sl, tl));
     ck_assert_uint_eq(sb_server_limit(sb), sl);
     ck_assert_uint_eq(sb_thread_limit(sb), tl);
     ck_assert_str_eq(sb_path(sb), path);
     ck_assert_uint_eq((uintptr_t)base % 64, 0);
     for (s = 0; s < sl; s++) {
-        ck_assert_uint_eq((char *)sb_process(sb, s) - base, 128 + s * 128);
+        ck_assert_uint_eq((char *)sb_process(sb, s) - base, 320 + s * 128);
         for (t = 0; t < tl; t++) {
             char *w = (char *)sb_worker(sb, s, t);
 
-            ck_assert_uint_eq(w - base, 128 + sl * 128 + (s * tl + t) * 256);
+            ck_assert_uint_eq(w - base, 320 + sl * 128 + (s * tl + t) * 448);
             ck_assert_uint_eq((uintptr_t)w % 64, 0);
         }
     }
     ck_assert_uint_eq(h->magic, SB_MAGIC);
     ck_assert_uint_eq(h->layout_version, SB_LAYOUT_VERSION);
-    ck_assert_uint_eq(h->header_size, 128);
+    ck_assert_uint_eq(h->header_size, 320);
     ck_assert_uint_eq(h->process_size, 128);
-    ck_assert_uint_eq(h->worker_size, 256);
+    ck_assert_uint_eq(h->worker_size, 448);
     ck_assert_uint_eq(h->server_limit, sl);
     ck_assert_uint_eq(h->thread_limit, tl);
     ck_assert_int_eq(atomic_load(&h->parent_pid), getpid());
     ck_assert_int_gt(atomic_load(&h->start_time), 0);
     ck_assert_str_eq(h->server_version, "evhttpd/test");
+}
+END_TEST
+
+/* Durations land in the right buckets; quantiles interpolate inside them; a retired
+ * child's counts move into the totals instead of vanishing. */
+START_TEST(test_histogram_and_totals)
+{
+    sb_t *sb = create(2, 2);
+    uint64_t hist[SB_HIST_BUCKETS], req, bytes;
+    static const struct {
+        int64_t usec;
+        unsigned bucket;
+    } rows[] = { { 0, 0 },         { 32, 0 },        { 33, 1 },        { 64, 1 },
+                 { 65, 2 },        { 1000, 5 },      { 1024, 5 },      { 1025, 6 },
+                 { 16777216, 19 }, { 16777217, 20 }, { INT64_MAX, 20 } };
+    unsigned i;
+
+    for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+        ck_assert_msg(sb_hist_bucket(rows[i].usec) == rows[i].bucket, "%lld -> %u, want %u",
+                      (long long)rows[i].usec, sb_hist_bucket(rows[i].usec), rows[i].bucket);
+    ck_assert_int_eq(sb_hist_bound(0), 32);
+    ck_assert_int_eq(sb_hist_bound(19), 16777216);
+    ck_assert_int_eq(sb_hist_bound(20), -1);
+
+    for (i = 0; i < 100; i++) /* 100 requests of 100 us..., 1 of 5 s */
+        sb_worker_count(sb_worker(sb, 0, 1), 10, 100);
+    sb_worker_count(sb_worker(sb, 1, 0), 7, 5000000);
+    atomic_fetch_add(&sb_process(sb, 0)->requests, 100);
+    atomic_fetch_add(&sb_process(sb, 1)->requests, 1);
+    sb_totals(sb, &req, &bytes, hist);
+    ck_assert_uint_eq(req, 101);
+    ck_assert_uint_eq(hist[sb_hist_bucket(100)], 100);
+    ck_assert_uint_eq(hist[sb_hist_bucket(5000000)], 1);
+    /* p50 lies inside the 64..128 us bucket; p99.5 beyond it */
+    ck_assert(sb_hist_quantile(hist, 0.5) > 64 && sb_hist_quantile(hist, 0.5) <= 128);
+    ck_assert(sb_hist_quantile(hist, 0.999) > 4194304);
+
+    sb_process_retire(sb, 0);
+    ck_assert_uint_eq(sb_worker(sb, 0, 1)->hist[sb_hist_bucket(100)], 0);
+    sb_totals(sb, &req, NULL, hist);
+    ck_assert_uint_eq(req, 101);
+    ck_assert_uint_eq(hist[sb_hist_bucket(100)], 100);
+    memset(hist, 0, sizeof(hist));
+    ck_assert(sb_hist_quantile(hist, 0.5) == 0);
 }
 END_TEST
 
@@ -887,6 +931,7 @@ scoreboard_suite(void)
     tcase_add_test(rw, test_worker_count_and_state);
     tcase_add_test(rw, test_snapshot_clamps);
     tcase_add_test(rw, test_idle_busy_from_states);
+    tcase_add_test(rw, test_histogram_and_totals);
     tcase_add_test(rw, test_killed_writer);
     suite_add_tcase(s, rw);
 
