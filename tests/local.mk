@@ -78,7 +78,8 @@ INTEGRATION_TESTS = \
 	tests/integration/04_robustness.py \
 	tests/integration/05_corpus.py \
 	tests/integration/06_evctl_cli.py \
-	tests/integration/07_control.py
+	tests/integration/07_control.py \
+	tests/integration/08_evtop.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
@@ -91,4 +92,5 @@ AM_TESTS_ENVIRONMENT = \
 	SBDUMP='$(abs_top_builddir)/tests/tools/sbdump'; export SBDUMP; \
 	HAMMER='$(abs_top_builddir)/tests/tools/hammer'; export HAMMER; \
 	EVCTL='$(abs_top_builddir)/evctl'; export EVCTL; \
+	EVTOP='$(abs_top_builddir)/evtop'; export EVTOP; \
 	CK_DEFAULT_TIMEOUT=120; export CK_DEFAULT_TIMEOUT;
