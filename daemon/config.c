@@ -21,12 +21,14 @@
 #include "accesslog.h"
 #include "config.h"
 #include "config_syntax.h"
+#include "http_path.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include <arpa/inet.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -381,6 +383,117 @@ config_request_read_timeout(config_ctx_t *ctx, const config_directive_t *d, int 
     return NULL;
 }
 
+/* StatusLocation: kept as the request path it must equal after the same normalization
+ * requests get (percent-decoding, dot segments, merged slashes), without a trailing
+ * slash, so the handler compares strings. "/" is refused: it would hide the site's
+ * home page. */
+static const char *
+config_status_location(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *s = argv[0];
+    size_t len = strlen(s), n;
+    char *out;
+
+    if (s[0] != '/')
+        return config_bad_value(ctx, d, s, "must start with /");
+    if (strpbrk(s, "?#"))
+        return config_bad_value(ctx, d, s, "must be a path without query or fragment");
+    out = apr_palloc(ctx->p, len + 1);
+    if (http_path_normalize(s, len, out, len + 1, &n) != 0)
+        return config_bad_value(ctx, d, s, "is not a valid URL path");
+    while (n > 1 && out[n - 1] == '/')
+        out[--n] = '\0';
+    if (n == 1)
+        return config_bad_value(ctx, d, s, "would replace the home page; choose a path");
+    ctx->cfg->status_location = out;
+    return NULL;
+}
+
+/* Clears the bits past the prefix; returns 1 when one of them was set. */
+static int
+config_cidr_mask(ev_cidr_t *c)
+{
+    int i, bits = c->family == APR_INET ? 32 : 128, changed = 0;
+
+    for (i = c->prefix; i < bits; i++) {
+        unsigned char bit = (unsigned char)(0x80u >> (i % 8));
+
+        if (c->addr[i / 8] & bit) {
+            c->addr[i / 8] &= (unsigned char)~bit;
+            changed = 1;
+        }
+    }
+    return changed;
+}
+
+/* "address" or "address/prefix", IPv4 or IPv6. An IPv4-mapped IPv6 network
+ * (::ffff:a.b.c.d/96 and longer) becomes the IPv4 one, since clients of a dual-stack
+ * socket are matched as IPv4. Returns NULL or the reason. */
+static const char *
+config_cidr_parse(const char *arg, ev_cidr_t *out, apr_pool_t *p)
+{
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    char host[INET6_ADDRSTRLEN];
+    const char *slash = strchr(arg, '/');
+    size_t n = slash ? (size_t)(slash - arg) : strlen(arg);
+    long long prefix;
+    int max;
+
+    memset(out, 0, sizeof(*out));
+    if (n == 0 || n >= sizeof(host))
+        return "is not an IPv4 or IPv6 address";
+    memcpy(host, arg, n);
+    host[n] = '\0';
+    if (inet_pton(AF_INET, host, out->addr) == 1) {
+        out->family = APR_INET;
+        max = 32;
+    } else if (inet_pton(AF_INET6, host, out->addr) == 1) {
+        out->family = APR_INET6;
+        max = 128;
+    } else {
+        return "is not an IPv4 or IPv6 address";
+    }
+    out->prefix = max;
+    if (slash) {
+        if (!apr_isdigit(slash[1]) || config_syntax_number(slash + 1, &prefix) != 0 || prefix > max)
+            return apr_psprintf(p, "has a prefix length that is not 0..%d", max);
+        out->prefix = (int)prefix;
+    }
+    if (out->family == APR_INET6 && out->prefix >= 96 && memcmp(out->addr, mapped, 12) == 0) {
+        memmove(out->addr, out->addr + 12, 4);
+        memset(out->addr + 4, 0, 12);
+        out->family = APR_INET;
+        out->prefix -= 96;
+    }
+    return NULL;
+}
+
+/* Every argument is checked before any is added, so a bad one leaves the list as it
+ * was. A network written with host bits set ("10.1.2.3/8") is taken as the network it
+ * lies in, with a warning: it is more likely a typo than an intent. */
+static const char *
+config_status_allow(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    ev_cidr_t *nets = apr_palloc(ctx->ptemp, sizeof(*nets) * (size_t)argc);
+    const char *why;
+    char text[INET6_ADDRSTRLEN];
+    int i;
+
+    for (i = 0; i < argc; i++)
+        if ((why = config_cidr_parse(argv[i], &nets[i], ctx->ptemp)) != NULL)
+            return config_bad_value(ctx, d, argv[i], why);
+    for (i = 0; i < argc; i++) {
+        if (config_cidr_mask(&nets[i])) {
+            inet_ntop(nets[i].family == APR_INET ? AF_INET : AF_INET6, nets[i].addr, text,
+                      sizeof(text));
+            config_warn_at(ctx, config_where(ctx), "%s: \"%s\" has host bits set; matching %s/%d",
+                           d->name, argv[i], text, nets[i].prefix);
+        }
+        APR_ARRAY_PUSH(ctx->cfg->status_allow, ev_cidr_t) = nets[i];
+    }
+    return NULL;
+}
+
 /* ---- Include ---- */
 
 static int config_read_file(config_ctx_t *ctx, const char *path, const char *label,
@@ -501,6 +614,8 @@ static const config_directive_t config_directives[] = {
     { "ServerName", config_string, 1, 1, 0, CONFIG_AT(server_name), 0 },
     { "ServerRoot", config_server_root, 1, 1, 0, 0, 0 },
     { "StartServers", config_int, 1, 1, 0, CONFIG_AT(start_servers), 0 },
+    { "StatusAllow", config_status_allow, 1, -1, 1, 0, 0 },
+    { "StatusLocation", config_status_location, 1, 1, 0, 0, 0 },
     { "ThreadLimit", config_int, 1, 1, 0, CONFIG_AT(thread_limit), 0 },
     { "ThreadsPerChild", config_int, 1, 1, 0, CONFIG_AT(threads_per_child), 0 },
     { "Timeout", config_interval, 1, 1, 0, CONFIG_AT(timeout), 0 },
@@ -764,6 +879,18 @@ config_clamp(config_ctx_t *ctx)
                       c->threads_per_child);
 }
 
+/* StatusAllow's default, applied when no StatusAllow was read: the loopback addresses. */
+static void
+config_status_allow_defaults(ev_config_t *c)
+{
+    ev_cidr_t v4 = { .family = APR_INET, .addr = { 127, 0, 0, 1 }, .prefix = 32 };
+    ev_cidr_t v6 = { .family = APR_INET6, .prefix = 128 };
+
+    v6.addr[15] = 1;
+    APR_ARRAY_PUSH(c->status_allow, ev_cidr_t) = v4;
+    APR_ARRAY_PUSH(c->status_allow, ev_cidr_t) = v6;
+}
+
 static ev_config_t *
 config_defaults(apr_pool_t *p)
 {
@@ -799,6 +926,7 @@ config_defaults(apr_pool_t *p)
     c->limit_request_field_size = 8190;
     c->limit_request_fields = 100;
     c->limit_request_body = (apr_off_t)1 << 30;
+    c->status_allow = apr_array_make(p, 2, sizeof(ev_cidr_t));
     return c;
 }
 
@@ -838,6 +966,8 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
     config_resolve_paths(&ctx);
     if (ctx.cfg->directory_index->nelts == 0)
         APR_ARRAY_PUSH(ctx.cfg->directory_index, const char *) = "index.html";
+    if (ctx.cfg->status_allow->nelts == 0)
+        config_status_allow_defaults(ctx.cfg);
     if (ctx.errors == 0)
         config_clamp(&ctx);
     apr_pool_destroy(ctx.ptemp);

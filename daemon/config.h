@@ -43,6 +43,13 @@ typedef struct {
     int min_rate;                /* bytes per second that earn one more second (0: none) */
 } ev_read_timeout_t;
 
+/* One StatusAllow network: an address and a prefix length, host bits cleared. */
+typedef struct {
+    int family;             /* APR_INET or APR_INET6 */
+    unsigned char addr[16]; /* the network, in network byte order (IPv4: the first 4 bytes) */
+    int prefix;             /* leading bits that must match: 0..32 (IPv4) or 0..128 (IPv6) */
+} ev_cidr_t;
+
 /* One CustomLog directive. */
 typedef struct {
     const char *path;   /* CustomLog path, resolved against ServerRoot */
@@ -104,6 +111,11 @@ typedef struct {
     int limit_request_fields;      /* LimitRequestFields (100) */
     apr_off_t limit_request_body;  /* LimitRequestBody (1 GiB; 0 = unlimited) */
     int limit_request_header_size; /* LimitRequestHeaderSize: the whole head (32768) */
+
+    const char *status_location;      /* StatusLocation: a normalized path without trailing
+                                       * '/', or NULL (the default: no status page) */
+    apr_array_header_t *status_allow; /* StatusAllow: ev_cidr_t, every occurrence adds
+                                       * (default 127.0.0.1 and ::1) */
 } ev_config_t;
 
 /*

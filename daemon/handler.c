@@ -1,6 +1,6 @@
 /*
  * handler.c — what a request gets: method and target checks, OPTIONS, error pages;
- * files are static.c's.
+ * the status page (StatusLocation) is status.c's and files are static.c's.
  *
  * Who: worker threads, on the connection they own; allocation from the per-request
  * pool only.
@@ -14,6 +14,7 @@
 #include "handler.h"
 #include "http_response.h"
 #include "static.h"
+#include "status.h"
 
 #define ALLOW_STATIC "Allow: GET, HEAD, OPTIONS\r\n"
 
@@ -141,6 +142,11 @@ handler_serve(conn_t *c)
     st = handler_origin_form(&req->target, &target, x->preq);
     if (st) {
         handler_error(c, st, NULL);
+        return;
+    }
+    /* Before files, so no file can shadow it; it answers every method itself. */
+    if (status_wants(c, target)) {
+        status_serve(c, target);
         return;
     }
     switch (req->method_id) {

@@ -9,6 +9,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/accesslog.c %reldir%/accesslog.h \
 	%reldir%/http_parse.c %reldir%/http_parse.h \
 	%reldir%/chunked.c %reldir%/chunked.h \
+	%reldir%/status_format.c %reldir%/status_format.h \
 	%reldir%/http_path.c %reldir%/http_path.h \
 	%reldir%/http_date.c %reldir%/http_date.h \
 	%reldir%/mime.c %reldir%/mime.h \
@@ -32,6 +33,7 @@ evhttpd_SOURCES = \
 	%reldir%/reqlog.c %reldir%/reqlog.h \
 	%reldir%/handler.c %reldir%/handler.h \
 	%reldir%/static.c %reldir%/static.h \
+	%reldir%/status.c %reldir%/status.h \
 	%reldir%/http_response.c %reldir%/http_response.h \
 	%reldir%/response.c %reldir%/response.h
 evhttpd_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)

@@ -519,8 +519,9 @@ sb_slot_hist(sb_t *sb, unsigned slot, uint64_t out[SB_HIST_BUCKETS])
     return APR_SUCCESS;
 }
 
-void
-sb_totals(sb_t *sb, uint64_t *requests, uint64_t *bytes, uint64_t hist[SB_HIST_BUCKETS])
+/* One pass of sb_totals (see below for the retry around it). */
+static void
+sb_totals_once(sb_t *sb, uint64_t *requests, uint64_t *bytes, uint64_t hist[SB_HIST_BUCKETS])
 {
     sb_header_t *h = sb_header(sb);
     uint64_t slot_hist[SB_HIST_BUCKETS];
@@ -547,6 +548,25 @@ sb_totals(sb_t *sb, uint64_t *requests, uint64_t *bytes, uint64_t hist[SB_HIST_B
         *bytes = byt;
 }
 
+/* A slot being retired moves its counts into the header: a pass that overlaps it could
+ * count them twice or not at all, so it is repeated (a few times at most) until no
+ * retirement ran during it. */
+void
+sb_totals(sb_t *sb, uint64_t *requests, uint64_t *bytes, uint64_t hist[SB_HIST_BUCKETS])
+{
+    sb_header_t *h = sb_header(sb);
+    int tries;
+
+    for (tries = 0; tries < 8; tries++) {
+        uint32_t s1 = atomic_load_explicit(&h->retire_seq, memory_order_acquire), s2;
+        sb_totals_once(sb, requests, bytes, hist);
+        s2 = atomic_load_explicit(&h->retire_seq, memory_order_acquire);
+        if (s1 == s2 && (s1 & 1) == 0)
+            return;
+        sched_yield();
+    }
+}
+
 void
 sb_process_retire(sb_t *sb, unsigned slot)
 {
@@ -557,6 +577,7 @@ sb_process_retire(sb_t *sb, unsigned slot)
 
     if (rec == NULL || sb->readonly)
         return;
+    atomic_fetch_add_explicit(&h->retire_seq, 1, memory_order_acq_rel);
     atomic_fetch_add_explicit(&h->retired_requests,
                               atomic_load_explicit(&rec->requests, memory_order_relaxed),
                               memory_order_relaxed);
@@ -567,6 +588,7 @@ sb_process_retire(sb_t *sb, unsigned slot)
     for (b = 0; b < SB_HIST_BUCKETS; b++)
         atomic_fetch_add_explicit(&h->retired_hist[b], hist[b], memory_order_relaxed);
     sb_process_reset(sb, slot);
+    atomic_fetch_add_explicit(&h->retire_seq, 1, memory_order_release);
 }
 
 void

@@ -65,10 +65,12 @@ typedef struct {
     char server_version[SB_VERSION_MAX]; /* "evhttpd/0.1.0", NUL-terminated by the reader */
     /* What children that exited had counted (the parent adds them as it reaps), so
      * totals never go backwards when a child is replaced: */
+    _Atomic uint32_t retire_seq;                    /* odd while the parent retires a slot */
+    uint32_t pad1;                                  /* zero */
     _Atomic uint64_t retired_requests;              /* requests */
     _Atomic uint64_t retired_bytes;                 /* response bytes */
     _Atomic uint64_t retired_hist[SB_HIST_BUCKETS]; /* request durations */
-    char pad[48];                                   /* to 320 bytes */
+    char pad[40];                                   /* to 320 bytes */
 } sb_header_t;
 
 typedef struct {

@@ -10,6 +10,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_accesslog \
 	tests/unit/daemon/test_http_parse \
 	tests/unit/daemon/test_chunked \
+	tests/unit/daemon/test_status_format \
 	tests/unit/daemon/test_http_path \
 	tests/unit/daemon/test_range \
 	tests/unit/daemon/test_cond \
@@ -35,6 +36,9 @@ tests_unit_daemon_test_http_parse_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_chunked_SOURCES = tests/unit/daemon/test_chunked.c
 tests_unit_daemon_test_chunked_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_chunked_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_status_format_SOURCES = tests/unit/daemon/test_status_format.c
+tests_unit_daemon_test_status_format_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_status_format_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_http_path_SOURCES = tests/unit/daemon/test_http_path.c
 tests_unit_daemon_test_http_path_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_http_path_LDADD = $(UNIT_LDADD)
@@ -79,7 +83,8 @@ INTEGRATION_TESTS = \
 	tests/integration/05_corpus.py \
 	tests/integration/06_evctl_cli.py \
 	tests/integration/07_control.py \
-	tests/integration/08_evtop.py
+	tests/integration/08_evtop.py \
+	tests/integration/09_status.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py

@@ -204,7 +204,14 @@ class Server:
         return self
 
     def __enter__(self):
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            # a daemon that started but did not come up fully must not outlive the test
+            if self.proc is not None and self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(10)
+            raise
 
     def __exit__(self, *exc):
         self.stop()

@@ -6,6 +6,7 @@
  * whatever it includes; the directory is removed in teardown. Error cases are a
  * table of (config text, expected message substring with "file:line").
  */
+#include <arpa/inet.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -202,6 +203,8 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg->limit_request_field_size, 8190);
     ck_assert_int_eq(cfg->limit_request_fields, 100);
     ck_assert_int_eq(cfg->limit_request_body, 1073741824);
+    ck_assert_ptr_null(cfg->status_location);
+    ck_assert_int_eq(cfg->status_allow->nelts, 2);
 }
 END_TEST
 
@@ -630,6 +633,116 @@ START_TEST(test_clamps_order_independent)
 }
 END_TEST
 
+/* ---- StatusLocation, StatusAllow ---- */
+
+static const struct {
+    const char *arg;    /* as written */
+    const char *stored; /* what requests are compared with */
+} location_cases[] = {
+    { "/server-status", "/server-status" },
+    { "/server-status/", "/server-status" },
+    { "/server-status///", "/server-status" },
+    { "//a//b", "/a/b" },
+    { "/a/./b/../c/", "/a/c" },
+    { "/st%61tus", "/status" },
+    { "/with%20space", "/with space" },
+};
+
+START_TEST(test_status_location_forms)
+{
+    load_ok(apr_psprintf(pool, "Listen 80\nStatusLocation %s\n", location_cases[_i].arg));
+    ck_assert_str_eq(cfg->status_location, location_cases[_i].stored);
+    ck_assert_int_eq(msgs->nelts, 0);
+}
+END_TEST
+
+START_TEST(test_status_location_last_wins)
+{
+    load_ok("Listen 80\nStatusLocation /a\nStatusLocation /b\n");
+    ck_assert_str_eq(cfg->status_location, "/b");
+}
+END_TEST
+
+/* The text of a StatusAllow entry, "address/prefix". */
+static const char *
+cidr_text(int i)
+{
+    const ev_cidr_t *c = &APR_ARRAY_IDX(cfg->status_allow, i, ev_cidr_t);
+    char buf[INET6_ADDRSTRLEN];
+
+    ck_assert_ptr_nonnull(
+        inet_ntop(c->family == APR_INET ? AF_INET : AF_INET6, c->addr, buf, sizeof(buf)));
+    return apr_psprintf(pool, "%s/%d", buf, c->prefix);
+}
+
+START_TEST(test_status_allow_default_loopback)
+{
+    load_ok("Listen 80\n");
+    ck_assert_int_eq(cfg->status_allow->nelts, 2);
+    ck_assert_str_eq(cidr_text(0), "127.0.0.1/32");
+    ck_assert_int_eq(APR_ARRAY_IDX(cfg->status_allow, 0, ev_cidr_t).family, APR_INET);
+    ck_assert_str_eq(cidr_text(1), "::1/128");
+    ck_assert_int_eq(APR_ARRAY_IDX(cfg->status_allow, 1, ev_cidr_t).family, APR_INET6);
+}
+END_TEST
+
+static const struct {
+    const char *arg;    /* one StatusAllow argument */
+    const char *stored; /* cidr_text of the entry */
+    int warns;          /* 1 when host bits were set */
+} allow_cases[] = {
+    { "10.0.0.0/8", "10.0.0.0/8", 0 },
+    { "192.168.1.7", "192.168.1.7/32", 0 },
+    { "0.0.0.0/0", "0.0.0.0/0", 0 },
+    { "10.1.2.3/8", "10.0.0.0/8", 1 },
+    { "172.16.0.0/12", "172.16.0.0/12", 0 },
+    { "172.31.5.4/12", "172.16.0.0/12", 1 },
+    { "::1", "::1/128", 0 },
+    { "2001:db8::/32", "2001:db8::/32", 0 },
+    { "2001:db8:1::5/48", "2001:db8:1::/48", 1 },
+    { "::/0", "::/0", 0 },
+    { "fe80::1/010", "fe80::/10", 1 },
+    { "::ffff:10.0.0.0/104", "10.0.0.0/8", 0 },
+    { "::ffff:127.0.0.1", "127.0.0.1/32", 0 },
+    { "64:ff9b::/96", "64:ff9b::/96", 0 },
+    { "::ffff:0:0/64", "::/64", 1 },
+};
+
+START_TEST(test_status_allow_forms)
+{
+    load_ok(apr_psprintf(pool, "Listen 80\nStatusAllow %s\n", allow_cases[_i].arg));
+    ck_assert_int_eq(cfg->status_allow->nelts, 1);
+    ck_assert_str_eq(cidr_text(0), allow_cases[_i].stored);
+    if (allow_cases[_i].warns) {
+        ck_assert_int_eq(msgs->nelts, 1);
+        ASSERT_MSG(apr_pstrcat(pool, "warning: ", at("main.conf"), ":2: StatusAllow: \"",
+                               allow_cases[_i].arg, "\" has host bits set; matching ",
+                               allow_cases[_i].stored, NULL));
+    } else {
+        ck_assert_msg(msgs->nelts == 0, "unexpected: %s", all_msgs());
+    }
+}
+END_TEST
+
+START_TEST(test_status_allow_adds_and_replaces_default)
+{
+    load_ok("Listen 80\nStatusAllow 10.0.0.0/8 ::1\nStatusAllow 192.0.2.1\n");
+    ck_assert_int_eq(cfg->status_allow->nelts, 3);
+    ck_assert_str_eq(cidr_text(0), "10.0.0.0/8");
+    ck_assert_str_eq(cidr_text(1), "::1/128");
+    ck_assert_str_eq(cidr_text(2), "192.0.2.1/32");
+}
+END_TEST
+
+/* A bad argument adds none of its line: the operator sees the error, and a -t run
+ * cannot pass with half a list. */
+START_TEST(test_status_allow_bad_argument_adds_nothing)
+{
+    ck_assert_int_eq(load("Listen 80\nStatusAllow 10.0.0.0/8 nonsense\n"), APR_EINVAL);
+    ASSERT_MSG(":2: StatusAllow: \"nonsense\" is not an IPv4 or IPv6 address");
+}
+END_TEST
+
 /* ---- errors ---- */
 
 static const struct {
@@ -718,6 +831,37 @@ static const struct {
     { "Include nope.conf", ":2: Include: " },
     { "Include nope-*.conf", ":2: Include: " },
     { "Include", ":2: Include takes one argument" },
+    { "StatusLocation", ":2: StatusLocation takes one argument" },
+    { "StatusLocation /a /b", ":2: StatusLocation takes one argument" },
+    { "StatusLocation server-status", ":2: StatusLocation: \"server-status\" must start with /" },
+    { "StatusLocation ''", ":2: StatusLocation: \"\" must start with /" },
+    { "StatusLocation /", ":2: StatusLocation: \"/\" would replace the home page" },
+    { "StatusLocation //", ":2: StatusLocation: \"//\" would replace the home page" },
+    { "StatusLocation /a/..", ":2: StatusLocation: \"/a/..\" would replace the home page" },
+    { "StatusLocation /s?auto", ":2: StatusLocation: \"/s?auto\" must be a path without" },
+    { "StatusLocation /s#x", ":2: StatusLocation: \"/s#x\" must be a path without" },
+    { "StatusLocation /../s", ":2: StatusLocation: \"/../s\" is not a valid URL path" },
+    { "StatusLocation /a%2Fb", ":2: StatusLocation: \"/a%2Fb\" is not a valid URL path" },
+    { "StatusLocation \"/a b\"", ":2: StatusLocation: \"/a b\" is not a valid URL path" },
+    { "StatusLocation /a%zz", ":2: StatusLocation: \"/a%zz\" is not a valid URL path" },
+    { "StatusAllow", ":2: StatusAllow takes at least one argument" },
+    { "StatusAllow 10.0.0.0/33",
+      ":2: StatusAllow: \"10.0.0.0/33\" has a prefix length that is not 0..32" },
+    { "StatusAllow ::/129", ":2: StatusAllow: \"::/129\" has a prefix length that is not 0..128" },
+    { "StatusAllow 10.0.0.0/", ":2: StatusAllow: \"10.0.0.0/\" has a prefix length" },
+    { "StatusAllow 10.0.0.0/-1", ":2: StatusAllow: \"10.0.0.0/-1\" has a prefix length" },
+    { "StatusAllow 10.0.0.0/+8", ":2: StatusAllow: \"10.0.0.0/+8\" has a prefix length" },
+    { "StatusAllow 10.0.0.0/8x", ":2: StatusAllow: \"10.0.0.0/8x\" has a prefix length" },
+    { "StatusAllow 10.0.0.0/99999999999999999999",
+      ":2: StatusAllow: \"10.0.0.0/99999999999999999999\" has" },
+    { "StatusAllow 10.0.0", ":2: StatusAllow: \"10.0.0\" is not an IPv4 or IPv6 address" },
+    { "StatusAllow localhost", ":2: StatusAllow: \"localhost\" is not an IPv4 or IPv6" },
+    { "StatusAllow /8", ":2: StatusAllow: \"/8\" is not an IPv4 or IPv6 address" },
+    { "StatusAllow ''", ":2: StatusAllow: \"\" is not an IPv4 or IPv6 address" },
+    { "StatusAllow [::1]", ":2: StatusAllow: \"[::1]\" is not an IPv4 or IPv6 address" },
+    { "StatusAllow fe80::1%eth0", ":2: StatusAllow: \"fe80::1%eth0\" is not an IPv4 or IPv6" },
+    { "StatusAllow 1111:2222:3333:4444:5555:6666:777.888.999.000",
+      ":2: StatusAllow: \"1111:2222:3333:4444:5555:6666:777.888.999.000\" is not an" },
 };
 
 START_TEST(test_errors)
@@ -992,6 +1136,14 @@ config_suite(void)
     tcase_add_test(tc, test_empty_file_and_no_listen);
     tcase_add_loop_test(tc, test_clamps, 0, sizeof(clamp_cases) / sizeof(clamp_cases[0]));
     tcase_add_test(tc, test_clamps_order_independent);
+    tcase_add_loop_test(tc, test_status_location_forms, 0,
+                        sizeof(location_cases) / sizeof(location_cases[0]));
+    tcase_add_test(tc, test_status_location_last_wins);
+    tcase_add_test(tc, test_status_allow_default_loopback);
+    tcase_add_loop_test(tc, test_status_allow_forms, 0,
+                        sizeof(allow_cases) / sizeof(allow_cases[0]));
+    tcase_add_test(tc, test_status_allow_adds_and_replaces_default);
+    tcase_add_test(tc, test_status_allow_bad_argument_adds_nothing);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(error_cases) / sizeof(error_cases[0]));
     tcase_add_test(tc, test_error_texts_with_paths);
     tcase_add_test(tc, test_missing_file);
