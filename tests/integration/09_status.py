@@ -426,6 +426,41 @@ class Restart(unittest.TestCase):
                        detail=lambda: seen[-1:])
 
 
+class AgreesWithEvtop(unittest.TestCase):
+    """The page and evtop read the same scoreboard: under load they must agree."""
+
+    def test_page_and_evtop_agree_under_load(self):
+        evtop = os.environ.get("EVTOP", "evtop")
+        if not os.access(evtop, os.X_OK):
+            self.skipTest("no evtop binary")
+        # exactly two children for the whole test: no spare maintenance in between reads
+        s = Server(start_servers=2, threads=4, spare=(1, 16),
+                   extra=LOCATION + "MaxRequestWorkers 8\n")
+        with s:
+            load = subprocess.Popen([evtest.HAMMER, str(s.port), "8", "2", "3"],
+                                    stdout=subprocess.PIPE, text=True)
+            try:
+                for _ in range(3):
+                    before = parse_auto(status_get(s, "auto").body)[2]
+                    top = subprocess.run([evtop, "-b", "-n", "1", "-s", s.scoreboard],
+                                         capture_output=True, text=True, timeout=20).stdout
+                    after = parse_auto(status_get(s, "auto").body)[2]
+                    m = re.search(r"Requests: (\d+) total", top)
+                    self.assertTrue(m, top)
+                    # evtop's total lies between two page reads around it
+                    self.assertLessEqual(int(before["Total Accesses"]), int(m.group(1)))
+                    self.assertLessEqual(int(m.group(1)), int(after["Total Accesses"]))
+                    m = re.search(r"Processes: (\d+), (\d+) stopping\s+Workers: (\d+) busy, "
+                                  r"(\d+) idle", top)
+                    self.assertTrue(m, top)
+                    self.assertEqual(int(m.group(1)), int(after["Processes"]))
+                    self.assertEqual(int(m.group(3)) + int(m.group(4)),
+                                     int(after["BusyWorkers"]) + int(after["IdleWorkers"]))
+            finally:
+                load.wait(30)
+            self.assertIn("bad=0", load.stdout.read())
+
+
 class Allow(unittest.TestCase):
     def test_outside_statusallow_is_403(self):
         with Server(extra=LOCATION + "StatusAllow 192.0.2.0/24 2001:db8::/32\n") as s:
