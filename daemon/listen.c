@@ -27,6 +27,8 @@ typedef struct {
     int fd;          /* the listening socket, -1 once closed */
     apr_port_t port; /* its port */
     int wanted;      /* used by the last apply */
+    int inherited;   /* handed over by systemd: never closed by us */
+    int dualstack;   /* an IPv6 wildcard socket that also takes IPv4 */
 } listen_entry_t;
 
 struct listen_set_t {
@@ -93,7 +95,7 @@ fail : {
 }
 }
 
-static apr_port_t
+apr_port_t
 listen_port_of(const struct sockaddr *sa)
 {
     if (sa->sa_family == AF_INET)
@@ -103,18 +105,98 @@ listen_port_of(const struct sockaddr *sa)
     return 0;
 }
 
+static int
+listen_same(const listen_entry_t *e, const struct sockaddr *sa)
+{
+    if (e->addr.ss_family != sa->sa_family)
+        return 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&e->addr;
+        const struct sockaddr_in *b = (const struct sockaddr_in *)sa;
+        return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&e->addr;
+        const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)sa;
+        return a->sin6_port == b->sin6_port &&
+               memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+    }
+    return 0;
+}
+
+/* The set's socket for an address: the same address, or for an IPv4 wildcard a
+ * dual-stack IPv6 wildcard socket on that port (what systemd makes of ListenStream=80). */
 static listen_entry_t *
 listen_find(listen_set_t *ls, const struct addrinfo *ai)
 {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)ai->ai_addr;
     int i;
 
     for (i = 0; i < ls->entries->nelts; i++) {
         listen_entry_t *e = &APR_ARRAY_IDX(ls->entries, i, listen_entry_t);
-        if (e->fd >= 0 && e->addrlen == ai->ai_addrlen &&
-            memcmp(&e->addr, ai->ai_addr, ai->ai_addrlen) == 0)
+        if (e->fd >= 0 && listen_same(e, ai->ai_addr))
+            return e;
+    }
+    if (ai->ai_family != AF_INET || in->sin_addr.s_addr != htonl(INADDR_ANY))
+        return NULL;
+    for (i = 0; i < ls->entries->nelts; i++) {
+        listen_entry_t *e = &APR_ARRAY_IDX(ls->entries, i, listen_entry_t);
+        if (e->fd >= 0 && e->dualstack && e->port == ntohs(in->sin_port))
             return e;
     }
     return NULL;
+}
+
+int
+listen_set_inherit(listen_set_t *ls, int fd, char *err, size_t errlen)
+{
+    listen_entry_t e;
+    socklen_t len = sizeof(e.addr);
+    int v6only = 1, type = 0, listening = 0;
+    socklen_t olen = sizeof(type);
+
+    memset(&e, 0, sizeof(e));
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &olen) < 0 || type != SOCK_STREAM ||
+        (olen = sizeof(listening), getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &olen)) <
+            0 ||
+        !listening || getsockname(fd, (struct sockaddr *)&e.addr, &len) < 0 ||
+        (e.addr.ss_family != AF_INET && e.addr.ss_family != AF_INET6)) {
+        snprintf(err, errlen, "descriptor %d from systemd is not a listening TCP socket", fd);
+        return EINVAL;
+    }
+    e.addrlen = len;
+    e.fd = fd;
+    e.port = listen_port_of((struct sockaddr *)&e.addr);
+    e.inherited = 1;
+    if (e.addr.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&e.addr;
+        olen = sizeof(v6only);
+        e.dualstack = IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr) &&
+                      getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &olen) == 0 && !v6only;
+    }
+    /* Ours to poll from several children: non-blocking, and not leaked into exec. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    APR_ARRAY_PUSH(ls->entries, listen_entry_t) = e;
+    return 0;
+}
+
+int
+listen_set_unused_inherited(const listen_set_t *ls, char *buf, size_t buflen)
+{
+    int i, n = 0;
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (i = 0; i < ls->entries->nelts; i++) {
+        const listen_entry_t *e = &APR_ARRAY_IDX(ls->entries, i, listen_entry_t);
+        if (e->inherited && !e->wanted && used < buflen) {
+            used += (size_t)snprintf(buf + used, buflen - used, "%sport %u", n ? ", " : "",
+                                     (unsigned)e->port);
+            n++;
+        }
+    }
+    return n;
 }
 
 /* The socket for one resolved address: the set's, or a new one. */
@@ -183,6 +265,14 @@ listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, apr_port_
                 freeaddrinfo(res);
                 return e;
             }
+            {
+                /* `Listen 80` on a dual-stack socket from systemd: one socket, once */
+                int j, dup = 0;
+                for (j = 0; j < out->nelts; j++)
+                    dup |= APR_ARRAY_IDX(out, j, int) == fd;
+                if (dup)
+                    continue;
+            }
             APR_ARRAY_PUSH(out, int) = fd;
             APR_ARRAY_PUSH(outp, apr_port_t) = listen_port_of(ai->ai_addr);
         }
@@ -202,7 +292,8 @@ listen_set_commit(listen_set_t *ls)
 
     for (i = 0; i < ls->entries->nelts; i++) {
         listen_entry_t *e = &APR_ARRAY_IDX(ls->entries, i, listen_entry_t);
-        if (!e->wanted && e->fd >= 0) {
+        /* systemd's sockets stay open: it owns them, and may hand them over again. */
+        if (!e->wanted && e->fd >= 0 && !e->inherited) {
             close(e->fd);
             e->fd = -1;
         }

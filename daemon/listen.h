@@ -38,6 +38,19 @@ listen_set_t *listen_set_create(apr_pool_t *p);
 int listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, apr_port_t **ports,
                      int *n, apr_pool_t *gp, char *err, size_t errlen);
 
+/* listen_set_inherit: add a socket systemd passed (socket activation); it is matched
+ * to Listen directives by address, and a dual-stack IPv6 wildcard socket also stands
+ * for the IPv4 wildcard of its port. Never closed by the set. Returns 0, or EINVAL
+ * with text in err when fd is not a listening TCP socket. */
+int listen_set_inherit(listen_set_t *ls, int fd, char *err, size_t errlen);
+
+/* listen_set_unused_inherited: how many inherited sockets no Listen matched in the last
+ * apply; their ports are listed in buf. */
+int listen_set_unused_inherited(const listen_set_t *ls, char *buf, size_t buflen);
+
+/* listen_port_of: the port of an IPv4 or IPv6 address (0 for others). */
+apr_port_t listen_port_of(const struct sockaddr *sa);
+
 /* listen_set_commit: the sockets of the last successful apply are the ones in use;
  * every other socket of the set is closed (the parent's copy: children that still
  * drain keep theirs). */

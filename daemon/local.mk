@@ -26,6 +26,7 @@ evhttpd_SOURCES = \
 	%reldir%/parent_ctl.c \
 	%reldir%/generation.c %reldir%/generation.h \
 	%reldir%/ctl_server.c %reldir%/ctl_server.h \
+	%reldir%/notify.c %reldir%/notify.h \
 	%reldir%/child.c %reldir%/child.h \
 	%reldir%/listener.c %reldir%/listener.h \
 	%reldir%/worker.c %reldir%/worker.h \
@@ -36,6 +37,6 @@ evhttpd_SOURCES = \
 	%reldir%/status.c %reldir%/status.h \
 	%reldir%/http_response.c %reldir%/http_response.h \
 	%reldir%/response.c %reldir%/response.h
-evhttpd_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS)
+evhttpd_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(SYSTEMD_CFLAGS)
 evhttpd_LDADD = daemon/libevcore.a shm/libevsb.a proto/libevproto.a $(PROTOBUF_C_LIBS) \
 	$(APU_LIBS) $(APR_LIBS) $(SYSTEMD_LIBS) $(PTHREAD_LIBS)

@@ -26,6 +26,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <systemd/sd-daemon.h>
+
 #include <apr_general.h>
 #include <apr_strings.h>
 
@@ -205,6 +207,31 @@ print_config_messages(const apr_array_header_t *msgs)
     return msgs->nelts;
 }
 
+/* Socket activation: sockets systemd passed (LISTEN_FDS) join the listen set and are
+ * matched to Listen directives by address; a Listen without one is bound as usual. The
+ * variables are unset so that children do not see them. */
+static int
+inherit_systemd_sockets(listen_set_t *ls)
+{
+    char **names = NULL, err[256];
+    int n = sd_listen_fds_with_names(1, &names), i, rc = 0;
+
+    if (n < 0) {
+        fprintf(stderr, "evhttpd: sd_listen_fds: %s\n", strerror(-n));
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (listen_set_inherit(ls, SD_LISTEN_FDS_START + i, err, sizeof(err)) != 0) {
+            fprintf(stderr, "evhttpd: %s (name %s)\n", err, names && names[i] ? names[i] : "?");
+            rc = -1;
+        }
+        if (names)
+            free(names[i]);
+    }
+    free(names);
+    return rc < 0 ? -1 : n;
+}
+
 /* The scoreboard, sized by the first generation, readable by ControlGroup only (it
  * holds request lines). */
 static int
@@ -239,6 +266,7 @@ start(const options_t *o, apr_pool_t *pool)
     const ev_config_t *conf;
     const char *pid_file, *scoreboard_file;
     struct group *gr;
+    int inherited;
     ev_config_t *tconf;
     apr_status_t rv;
     int rc;
@@ -256,10 +284,18 @@ start(const options_t *o, apr_pool_t *pool)
     pe->listens = listen_set_create(pool);
     pe->control_gid = (gid_t)-1;
     raise_nofile();
+    if ((inherited = inherit_systemd_sockets(pe->listens)) < 0)
+        return 1;
     rv = generation_load(&pe->first, 1, &pe->src, pe->listens, NULL, pool, msgs);
     print_config_messages(msgs);
     if (rv != APR_SUCCESS)
         return 1;
+    if (inherited > 0) {
+        char ports[256];
+        if (listen_set_unused_inherited(pe->listens, ports, sizeof(ports)) > 0)
+            fprintf(stderr, "evhttpd: warning: sockets from systemd that no Listen names: %s\n",
+                    ports);
+    }
     conf = pe->first->conf;
     if (o->debug_single)
         pe->first->conf->start_servers = 1;

@@ -46,6 +46,7 @@
 #include "ctl_server.h"
 #include "ctlframe.h"
 #include "log.h"
+#include "notify.h"
 #include "parent.h"
 #include "parent_priv.h"
 
@@ -465,7 +466,9 @@ parent_graceful(parent_t *P, apr_array_header_t *msgs, const char **why, apr_poo
     parent_log_msgs(msgs, EV_LOG_WARN);
     log_error(EV_LOG_NOTICE, 0, "EVH00420", "graceful restart: generation %u -> %u", P->cur->id,
               g->id);
+    notify_reloading();
     parent_switch(P, g);
+    P->ready_pending = g->id;
     if (drain_timeout > 0 && g->older)
         g->older->drain_timeout = drain_timeout; /* evctl graceful --drain-timeout */
     return 0;
@@ -516,6 +519,8 @@ parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why)
         return -1;
     }
     log_error(EV_LOG_NOTICE, 0, "EVH00421", "restart: generation %u -> %u", P->cur->id, g->id);
+    notify_reloading();
+    P->ready_pending = g->id;
     {
         unsigned i;
         apr_time_t t0 = apr_time_now();
@@ -559,6 +564,7 @@ parent_graceful_stop(parent_t *P, apr_interval_time_t timeout)
     log_error(EV_LOG_NOTICE, 0, "EVH00422", "graceful stop: draining %u children", parent_live(P));
     P->stop = STOP_GRACEFUL;
     P->stop_began = apr_time_now();
+    notify_stopping();
     for (i = 0; i < P->nslots; i++)
         if (P->slots[i].pid && !P->slots[i].retiring) {
             P->slots[i].retiring = 1;
@@ -670,6 +676,48 @@ parent_signals(parent_t *P)
     }
 }
 
+/* Whether a child of generation `id` has its workers up (scoreboard hint). */
+static int
+parent_serving(parent_t *P, unsigned id)
+{
+    unsigned i;
+
+    for (i = 0; i < P->nslots; i++) {
+        sb_process_snap_t ps;
+        if (P->slots[i].pid && P->slots[i].gen->id == id &&
+            sb_snapshot_process(P->sb, i, &ps) == APR_SUCCESS && ps.pid == P->slots[i].pid &&
+            ps.idle_workers > 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* systemd: READY=1 once the generation serves, a STATUS= line every few seconds, and
+ * WATCHDOG=1 while the loop runs and some child of the current generation is alive. */
+static void
+parent_notify_tick(parent_t *P, apr_time_t now)
+{
+    if (P->ready_pending && parent_serving(P, P->ready_pending)) {
+        notify_ready(P->ready_pending);
+        P->ready_pending = 0;
+    }
+    if (now >= P->next_status) {
+        apr_uint64_t req = 0;
+        sb_totals(P->sb, &req, NULL, NULL);
+        if (P->status_time)
+            notify_status("generation %u, %u children, %.0f requests/s", P->cur->id, parent_live(P),
+                          (double)(req - P->status_requests) * APR_USEC_PER_SEC /
+                              (double)(now - P->status_time));
+        P->status_requests = req;
+        P->status_time = now;
+        P->next_status = now + apr_time_from_sec(5);
+    }
+    if (P->watchdog && now >= P->next_watchdog && P->cur->live > 0) {
+        notify_watchdog();
+        P->next_watchdog = now + P->watchdog / 2;
+    }
+}
+
 static void
 parent_loop(parent_t *P)
 {
@@ -686,6 +734,8 @@ parent_loop(parent_t *P)
             wait_ms = ctl_server_wait_ms(P->ctl, wait_ms);
         }
         n += nctl;
+        if (P->ready_pending && wait_ms > 20)
+            wait_ms = 20; /* READY=1 soon after the children serve */
         if (poll(pfds, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
             log_error(EV_LOG_ERR, errno, "EVH00413", "poll failed");
         parent_signals(P);
@@ -693,6 +743,7 @@ parent_loop(parent_t *P)
             ctl_server_dispatch(P->ctl, pfds + 1, nctl);
         if (P->stop == STOP_NOW || P->fatal)
             break;
+        parent_notify_tick(P, apr_time_now());
         if (P->stop == STOP_GRACEFUL) {
             unsigned i;
             parent_reap(P);
@@ -749,6 +800,8 @@ parent_run(parent_env_t *penv)
         return 1;
     }
     parent_open_ctl(&P);
+    P.ready_pending = P.cur->id;
+    P.watchdog = (apr_interval_time_t)notify_watchdog_usec();
     atomic_store(&sb_header(P.sb)->generation, P.cur->id);
     parent_spawn_n(&P, P.cur->conf->start_servers);
     log_error(EV_LOG_NOTICE, 0, "EVH00412",
@@ -756,6 +809,8 @@ parent_run(parent_env_t *penv)
               PACKAGE_VERSION, P.cur->conf->start_servers, P.cur->conf->threads_per_child,
               P.cur->id);
     parent_loop(&P);
+    if (P.stop != STOP_GRACEFUL)
+        notify_stopping();
     parent_stop_children(&P);
     parent_finish_ctl(&P);
     close(P.sigfd);

@@ -48,7 +48,13 @@ typedef struct {
     unsigned last_restart_children;   /* ... how many children it stopped */
     apr_uint64_t last_restart_closed; /* ... and their open connections */
     apr_time_t started;
-    log_ratelimit_t full_log; /* "no free slot" warnings */
+    log_ratelimit_t full_log;     /* "no free slot" warnings */
+    unsigned ready_pending;       /* generation to announce READY=1 for once it serves, or 0 */
+    apr_time_t next_status;       /* when the next STATUS= line is due */
+    apr_uint64_t status_requests; /* requests at the last STATUS= line */
+    apr_time_t status_time;       /* ... and when it was sent */
+    apr_interval_time_t watchdog; /* WatchdogSec, 0 if none */
+    apr_time_t next_watchdog;     /* when WATCHDOG=1 is due */
 } parent_t;
 
 /* Operations parent_ctl.c drives (parent.c). */

@@ -84,7 +84,9 @@ INTEGRATION_TESTS = \
 	tests/integration/06_evctl_cli.py \
 	tests/integration/07_control.py \
 	tests/integration/08_evtop.py \
-	tests/integration/09_status.py
+	tests/integration/09_status.py \
+	tests/integration/10_units.py \
+	tests/integration/11_systemd.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
