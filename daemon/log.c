@@ -26,7 +26,9 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -40,6 +42,7 @@
 static _Atomic int g_fd = 2;
 static _Atomic int g_level = EV_LOG_WARN;
 static _Atomic unsigned g_generation;
+static _Atomic int g_journal; /* stderr is systemd's journal: prefix lines with <priority> */
 
 static pthread_mutex_t g_open_lock = PTHREAD_MUTEX_INITIALIZER;
 static int g_own = -1;        /* our descriptor number once a file was opened (g_open_lock) */
@@ -125,6 +128,13 @@ log_prefix(log_buf_t *b, int level)
     pid_t pid = getpid();
 
     apr_time_exp_lt(&tm, apr_time_now());
+    /* sd-daemon(3)'s "<N>" prefix: the journal then knows each line's priority (our levels
+     * are syslog's: emerg 0 ... debug 7). */
+    if (atomic_load_explicit(&g_journal, memory_order_relaxed))
+        log_appendf(b, "<%d>",
+                    level < EV_LOG_EMERG   ? EV_LOG_EMERG
+                    : level > EV_LOG_DEBUG ? EV_LOG_DEBUG
+                                           : level);
     log_appendf(b, "[%s %s %02d %02d:%02d:%02d.%06d %d] [%s] [pid %ld:tid %ld] [gen %u] ",
                 apr_day_snames[tm.tm_wday], apr_month_snames[tm.tm_mon], tm.tm_mday, tm.tm_hour,
                 tm.tm_min, tm.tm_sec, tm.tm_usec, tm.tm_year + 1900, log_level_name(level),
@@ -260,6 +270,18 @@ log_switch(const char *path)
     return APR_SUCCESS;
 }
 
+/* systemd sets JOURNAL_STREAM=dev:inode of the stream it connected to stderr. */
+static int
+log_stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+
+    return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
+           (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 apr_status_t
 log_open(const char *path, int level)
 {
@@ -270,6 +292,8 @@ log_open(const char *path, int level)
     pthread_mutex_unlock(&g_open_lock);
     if (rv == APR_SUCCESS) {
         log_set_level(level);
+        atomic_store_explicit(&g_journal, path == NULL && log_stderr_is_journal(),
+                              memory_order_relaxed);
     }
     return rv;
 }

@@ -22,7 +22,9 @@
 #define LOG_LINE_MAX 8192
 
 /* log_open: send the error log to `path` (opened O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC,
- * mode 0640), or to stderr when path is NULL, and set the level: messages above `level`
+ * mode 0640), or to stderr when path is NULL (when stderr is systemd's journal, as
+ * JOURNAL_STREAM says, each line then starts with its "<N>" syslog priority), and set
+ * the level: messages above `level`
  * are dropped. Returns the open error (APR_ENAMETOOLONG past PATH_MAX), leaving the
  * previous destination and level in place. Thread-safe: concurrent log_error calls
  * write to the old or the new file, never elsewhere (the new file is dup3'ed onto the

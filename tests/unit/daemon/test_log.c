@@ -5,12 +5,14 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -157,6 +159,41 @@ static const struct {
     { EV_LOG_ERR, "error" },   { EV_LOG_WARN, "warn" },   { EV_LOG_NOTICE, "notice" },
     { EV_LOG_INFO, "info" },   { EV_LOG_DEBUG, "debug" },
 };
+
+/* stderr connected to the journal (JOURNAL_STREAM names its dev:inode): each line starts
+ * with its syslog priority; a file, or stderr elsewhere, gets none. */
+START_TEST(test_journal_priority_prefix)
+{
+    const char *path = tmp_path("journal");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), saved = dup(2);
+    struct stat st;
+    char *text, stream[64];
+
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    ck_assert_int_ge(dup2(fd, 2), 0);
+    snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    setenv("JOURNAL_STREAM", stream, 1);
+    ck_assert_int_eq(log_open(NULL, EV_LOG_DEBUG), APR_SUCCESS);
+    log_error(EV_LOG_ERR, 0, "EVH99001", "to the journal");
+    log_error(EV_LOG_INFO, 0, "EVH99002", "info too");
+    setenv("JOURNAL_STREAM", "1:2", 1); /* another stream: not ours */
+    ck_assert_int_eq(log_open(NULL, EV_LOG_DEBUG), APR_SUCCESS);
+    log_error(EV_LOG_ERR, 0, "EVH99003", "plain");
+    unsetenv("JOURNAL_STREAM");
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    text = slurp(path, NULL);
+    ck_assert_uint_eq(count_lines(text), 3);
+    ck_assert_msg(strncmp(text, "<3>[", 4) == 0, "line 1: <%s>", text);
+    text = strchr(text, '\n') + 1;
+    ck_assert_msg(strncmp(text, "<6>[", 4) == 0, "line 2: <%s>", text);
+    text = strchr(text, '\n') + 1;
+    ck_assert_msg(text[0] == '[' && strstr(text, "EVH99003") != NULL, "line 3: <%s>", text);
+}
+END_TEST
 
 START_TEST(test_level_names)
 {
@@ -498,6 +535,7 @@ log_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_line_format);
+    tcase_add_test(tc, test_journal_priority_prefix);
     tcase_add_loop_test(tc, test_level_names, 0, sizeof(level_cases) / sizeof(level_cases[0]));
     tcase_add_test(tc, test_level_filtering);
     tcase_add_test(tc, test_no_id_and_apr_status);
