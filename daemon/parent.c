@@ -38,6 +38,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <apr_strings.h>
@@ -373,6 +374,8 @@ parent_generation_drained(parent_t *P, generation_t *g)
 }
 
 /* Make `g` current; the previous current generation drains. */
+static void parent_prepare_logs(const generation_t *g);
+
 static void
 parent_switch(parent_t *P, generation_t *g)
 {
@@ -387,6 +390,7 @@ parent_switch(parent_t *P, generation_t *g)
     old->drain_children = old->live;
     old->drain_timeout = g->conf->graceful_restart_timeout;
     P->cur = g;
+    parent_prepare_logs(g);
     atomic_store(&sb_header(P->sb)->generation, g->id);
     atomic_store(&sb_header(P->sb)->restart_time, now);
     log_set_generation(g->id);
@@ -536,6 +540,7 @@ parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why)
     P->last_restart_children = old->drain_children;
     P->last_restart_closed = old->closed_early;
     P->cur = g;
+    parent_prepare_logs(g);
     old->successor = g->id;
     g->older = NULL;
     atomic_store(&sb_header(P->sb)->generation, g->id);
@@ -574,7 +579,8 @@ parent_graceful_stop(parent_t *P, apr_interval_time_t timeout)
 
 /* Children reopen their logs by name after they have given up root, so a file that
  * logrotate moved away must exist again, owned by User, before they try (nginx does the
- * same). The parent creates each one and hands it over. */
+ * same). The parent creates each one and hands it over: when a generation starts, so
+ * that the files have one owner from the beginning, and before every reopen. */
 static void
 parent_prepare_logs(const generation_t *g)
 {
@@ -586,11 +592,17 @@ parent_prepare_logs(const generation_t *g)
     for (i = -1; i < n; i++) {
         const char *path =
             i < 0 ? conf->error_log : APR_ARRAY_IDX(conf->custom_logs, i, ev_customlog_t).path;
+        struct stat st;
         int fd;
 
         if (path == NULL)
             continue;
         fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+        /* A device such as /dev/stderr is not the parent's to give away. */
+        if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+            close(fd);
+            continue;
+        }
         if (fd < 0 || fchown(fd, g->env.uid, (gid_t)-1) < 0)
             log_error(EV_LOG_ERR, errno, "EVH00428", "cannot prepare %s for the children", path);
         if (fd >= 0)
@@ -780,6 +792,7 @@ parent_run(parent_env_t *penv)
     memset(&P, 0, sizeof(P));
     P.penv = penv;
     P.cur = penv->first;
+    parent_prepare_logs(P.cur);
     P.sb = penv->sb;
     P.nslots = sb_server_limit(penv->sb);
     P.spawn_rate = 1;

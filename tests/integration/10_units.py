@@ -227,7 +227,7 @@ class SysusersTmpfilesTest(unittest.TestCase):
         self.assertEqual(user[0][4:], ["evhttpd web server", "/var/www/evhttpd", "/usr/sbin/nologin"])
         r = run([tool("systemd-tmpfiles"), "--create", "--root=" + root, TMPFILES])
         self.assertEqual(r.returncode, 0, r.stderr)
-        for path, mode, gid in (("var/log/evhttpd", 0o751, 4), ("var/www/evhttpd", 0o755, 0)):
+        for path, mode, gid in (("var/log/evhttpd", 0o2751, 4), ("var/www/evhttpd", 0o755, 0)):
             st = os.stat(os.path.join(root, path))
             self.assertEqual((st.st_mode & 0o7777, st.st_uid, st.st_gid), (mode, 0, gid), path)
 
