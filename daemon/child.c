@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +73,20 @@ child_drop_privileges(const child_env_t *env)
     return 0;
 }
 
+/* The CPUs this child may run on (its affinity mask, as taskset or systemd's
+ * CPUAffinity= set it): more workers running at once than that only take turns. */
+static int
+child_cpus(void)
+{
+    cpu_set_t set;
+    long n;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
 /* The queue holds at most one entry per open connection; past 64 Ki entries (1 MiB)
  * the accept limit, not the descriptor limit, is what binds. */
 static unsigned
@@ -112,6 +127,7 @@ child_open(child_t *c)
         log_error(EV_LOG_CRIT, rv, "EVH00307", "cannot create the worker queue");
         return EV_EXIT_CHILDSICK;
     }
+    fdqueue_set_concurrency(c->queue, conf->threads_per_child, child_cpus());
     return EV_EXIT_OK;
 }
 

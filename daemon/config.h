@@ -106,6 +106,10 @@ typedef struct {
     ev_read_timeout_t header_timeout; /* RequestReadTimeout header=... */
     ev_read_timeout_t body_timeout;   /* RequestReadTimeout body=... */
 
+    int file_cache_size;     /* FileCacheSize: bytes of small files each worker keeps in
+                              * memory (262144; 0 = off) */
+    int file_cache_max_file; /* FileCacheMaxFileSize: largest file cached (16384) */
+
     int limit_request_line;        /* LimitRequestLine (8190) */
     int limit_request_field_size;  /* LimitRequestFieldSize (8190) */
     int limit_request_fields;      /* LimitRequestFields (100) */

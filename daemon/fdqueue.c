@@ -3,9 +3,9 @@
  *
  * Who runs it: in a child, the listener pushes (and reserves), the workers pop;
  * any thread may push, so a worker can queue work too. What it owns: the ring of
- * cells and one mutex/condvar pair, all in the pool given to fdqueue_create (a
- * cleanup destroys the pair). Shutdown: fdqueue_terminate sets a flag under the
- * mutex and broadcasts; workers drain the ring and get APR_EOF.
+ * cells and one semaphore, all in the pool given to fdqueue_create (a cleanup
+ * destroys the semaphore). Shutdown: fdqueue_terminate sets a flag and wakes every
+ * sleeper; workers drain the ring and get APR_EOF.
  *
  * The ring (Dmitry Vyukov's bounded MPMC queue). Cell i holds a sequence number:
  * `pos` when it is free for the push that claims ring position `pos` (pos & mask
@@ -26,36 +26,48 @@
  * can pair them with its own "I am waiting" flag without losing an on_idle call
  * (the recipe is in fdqueue.h).
  *
- * Sleeping without a lock on the hot path. A pop that finds the ring empty takes
- * the mutex, registers in `sleepers`, tries the ring again and only then waits on
- * the condvar, holding the mutex from the registration until the wait releases
- * it. A push, after publishing, reads `sleepers` and only if it is non-zero takes
- * the mutex and signals. Why no wake-up is lost: the publish (a store to the cell's
- * sequence), the registration (an RMW on `sleepers`), the worker's re-check (a load
- * of a cell's sequence) and the push's read of `sleepers` are all seq_cst, so they
- * lie in one total order S. A worker that decides to sleep has seen some position
- * p whose item it did not find in the cell; the publish of p therefore comes after
- * that load, hence after the registration, in S, and the read of `sleepers` that
- * follows the publish sees the registration (the worker withdraws it only when it
- * leaves, with an item or APR_EOF). That push then takes the mutex, which it can
- * only get once the worker is blocked in the wait, and signals. This is Dekker's
- * pattern: of two threads that each write one variable and then read the other's,
- * under seq_cst at least one sees the other's write. A signal wakes one waiter, not
- * necessarily the one that missed the item; whichever wakes retries the ring before
- * waiting again, so every published item either is found by a retry or causes a
- * wake-up. With several producers, positions can be published out of order: a
- * waiter woken for p + 1 may find p still unpublished and wait again; p's own
- * publish then wakes a worker, and a worker that took an item while another item
- * is ready and others still sleep passes the wake-up on, so p + 1 is not left for
- * a busy worker to come back to. terminate needs no such argument: the flag is
- * written and read under the mutex.
+ * Sleeping. A pop that finds the ring empty registers in `sleepers`, tries the ring
+ * again and only then waits on a semaphore (glibc's sem_t: an atomic count, and a
+ * futex call only when someone actually blocks or must be woken). A push, after
+ * publishing, reads `sleepers` and, if some worker sleeps, takes one registration
+ * back on that worker's behalf with a CAS and posts one token. So `sleepers` counts
+ * exactly the workers asleep and not yet chosen, every wake-up is meant for one
+ * worker, and nothing is held that a woken worker would have to fight for (a
+ * mutex/condvar pair made each woken worker queue on the mutex the waker held).
+ * Invariant: registered workers = sleepers + tokens not yet taken. A worker that
+ * leaves the wait on its own (it found an item on its re-check, or termination)
+ * gives back its registration if one is left, and otherwise takes the token that
+ * was posted for it, so the invariant holds and a later sleeper at most wakes once
+ * for nothing and finds the ring empty.
  *
- * pthread rather than apr_thread_mutex/cond: the pair is embedded in the cache-line
- * aligned struct (no extra allocations or indirection), lock/unlock of a default
- * mutex cannot fail so the paths carry no dead error handling, and APR's versions
- * are thin wrappers over the same calls that add nothing here.
+ * Why no wake-up is lost: the publish (a store to the cell's sequence), the
+ * registration (an RMW on `sleepers`), the worker's re-check (a load of a cell's
+ * sequence) and the push's read of `sleepers` are all seq_cst, so they lie in one
+ * total order S. A worker that decides to sleep has seen some position p whose item
+ * it did not find in the cell; the publish of p therefore comes after that load,
+ * hence after the registration, in S, and the read of `sleepers` that follows the
+ * publish sees the registration. This is Dekker's pattern: of two threads that each
+ * write one variable and then read the other's, under seq_cst at least one sees the
+ * other's write. With several producers, positions can be published out of order: a
+ * worker woken for p + 1 may find p still unpublished and sleep again; p's own
+ * publish then wakes a worker, and a worker that took an item while another is
+ * ready passes a wake-up on, so p + 1 is not left for a busy worker to come back to.
+ *
+ * How many workers run (fdqueue_set_concurrency). Waking a worker for every queued
+ * item is right only while there are CPUs for them: on a machine (or an affinity
+ * mask) with fewer CPUs than ready items, each extra wake-up buys a context switch,
+ * not parallelism, while one running worker would take the next item from the ring
+ * without sleeping at all. So once the caller has said how many workers exist and
+ * how many may run, a push wakes a sleeper only while fewer than that many are
+ * awake (awake = workers - sleepers: serving, or on their way back to the ring).
+ * Progress does not depend on it: an awake worker always comes back to the ring
+ * before it sleeps, and the one way it may not come back soon, a blocking disk read,
+ * is covered by fdqueue_nudge, which the listener calls when the ring stands still.
+ * Terminate sets a flag, takes every registration back and posts as many tokens;
+ * a worker registering afterwards sees the flag on its re-check.
  */
-#include <pthread.h>
+#include <errno.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -83,12 +95,17 @@ struct fdqueue_t {
 
     /* Touched together by every push and pop. */
     _Alignas(FDQUEUE_CACHELINE) _Atomic int idlers; /* idle workers - queued items */
-    _Atomic int sleepers;                           /* workers registered to wait */
+    _Atomic int sleepers;                           /* asleep and not yet chosen to wake */
+    _Atomic int workers;                            /* fdqueue_set_concurrency; 0: unknown */
+    _Atomic int max_awake;                          /* ditto */
+    _Atomic int terminated;                         /* set once by fdqueue_terminate */
 
     /* The slow path. */
-    _Alignas(FDQUEUE_CACHELINE) pthread_mutex_t mutex; /* guards terminated, the waits */
-    pthread_cond_t cond;                               /* signalled per push if sleepers */
-    int terminated;                                    /* set once by fdqueue_terminate */
+    _Alignas(FDQUEUE_CACHELINE) sem_t wake; /* one token per chosen sleeper */
+
+    /* fdqueue_nudge's memory; only its single caller touches these. */
+    size_t nudge_head;      /* head when last seen moving */
+    apr_time_t nudge_since; /* when that was */
 };
 
 static apr_status_t
@@ -96,8 +113,7 @@ fdqueue_cleanup(void *data)
 {
     fdqueue_t *q = data;
 
-    pthread_cond_destroy(&q->cond);
-    pthread_mutex_destroy(&q->mutex);
+    sem_destroy(&q->wake);
     return APR_SUCCESS;
 }
 
@@ -108,7 +124,6 @@ fdqueue_create(fdqueue_t **qp, unsigned capacity, fdqueue_on_idle_fn on_idle, vo
     size_t cap = 2;
     char *raw;
     fdqueue_t *q;
-    int rv;
 
     if (capacity > FDQUEUE_MAX_CAPACITY)
         return APR_EINVAL;
@@ -138,15 +153,12 @@ fdqueue_create(fdqueue_t **qp, unsigned capacity, fdqueue_on_idle_fn on_idle, vo
     atomic_init(&q->head, 0);
     atomic_init(&q->idlers, 0);
     atomic_init(&q->sleepers, 0);
+    atomic_init(&q->workers, 0);
+    atomic_init(&q->max_awake, 0);
+    atomic_init(&q->terminated, 0);
 
-    rv = pthread_mutex_init(&q->mutex, NULL);
-    if (rv != 0)
-        return APR_FROM_OS_ERROR(rv);
-    rv = pthread_cond_init(&q->cond, NULL);
-    if (rv != 0) {
-        pthread_mutex_destroy(&q->mutex);
-        return APR_FROM_OS_ERROR(rv);
-    }
+    if (sem_init(&q->wake, 0, 0) < 0)
+        return APR_FROM_OS_ERROR(errno);
     apr_pool_cleanup_register(p, q, fdqueue_cleanup, apr_pool_cleanup_null);
     *qp = q;
     return APR_SUCCESS;
@@ -243,6 +255,31 @@ fdqueue_unreserve(fdqueue_t *q)
     fdqueue_add_idler(q);
 }
 
+/* Choose one sleeper and wake it: take its registration back, post its token.
+ * `limited`: only while fewer than max_awake workers are awake. Returns 1 if a
+ * sleeper was chosen. */
+static int
+fdqueue_wake_one(fdqueue_t *q, int limited)
+{
+    int n = atomic_load_explicit(&q->sleepers, memory_order_seq_cst);
+
+    while (n > 0) {
+        if (limited) {
+            int workers = atomic_load_explicit(&q->workers, memory_order_relaxed);
+            int max_awake = atomic_load_explicit(&q->max_awake, memory_order_relaxed);
+
+            if (workers > 0 && workers - n >= max_awake)
+                return 0;
+        }
+        if (atomic_compare_exchange_weak_explicit(&q->sleepers, &n, n - 1, memory_order_seq_cst,
+                                                  memory_order_seq_cst)) {
+            sem_post(&q->wake);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 apr_status_t
 fdqueue_push(fdqueue_t *q, void *item, int reserved)
 {
@@ -252,35 +289,48 @@ fdqueue_push(fdqueue_t *q, void *item, int reserved)
         fdqueue_add_idler(q); /* our own take, or the caller's reservation */
         return APR_EAGAIN;
     }
-    if (atomic_load_explicit(&q->sleepers, memory_order_seq_cst) > 0) {
-        pthread_mutex_lock(&q->mutex);
-        pthread_cond_signal(&q->cond);
-        pthread_mutex_unlock(&q->mutex);
-    }
+    fdqueue_wake_one(q, 1);
     return APR_SUCCESS;
+}
+
+/* A worker leaves the wait without having been chosen, or chosen just now: give
+ * back its registration, or take the token posted for it (see the top of the file). */
+static void
+fdqueue_unregister(fdqueue_t *q)
+{
+    int n = atomic_load_explicit(&q->sleepers, memory_order_seq_cst);
+
+    while (n > 0)
+        if (atomic_compare_exchange_weak_explicit(&q->sleepers, &n, n - 1, memory_order_seq_cst,
+                                                  memory_order_seq_cst))
+            return;
+    while (sem_wait(&q->wake) < 0 && errno == EINTR)
+        ;
 }
 
 /* The slow path of fdqueue_pop: wait until an item or termination. */
 static apr_status_t
 fdqueue_wait(fdqueue_t *q, void **item)
 {
-    apr_status_t rv = APR_SUCCESS;
-    int others;
-
-    pthread_mutex_lock(&q->mutex);
-    atomic_fetch_add_explicit(&q->sleepers, 1, memory_order_seq_cst);
-    while (!fdqueue_ring_pop(q, item)) {
-        if (q->terminated) {
-            rv = APR_EOF;
+    for (;;) {
+        atomic_fetch_add_explicit(&q->sleepers, 1, memory_order_seq_cst);
+        if (fdqueue_ring_pop(q, item)) {
+            fdqueue_unregister(q);
             break;
         }
-        pthread_cond_wait(&q->cond, &q->mutex);
+        if (atomic_load_explicit(&q->terminated, memory_order_seq_cst)) {
+            fdqueue_unregister(q);
+            return APR_EOF;
+        }
+        while (sem_wait(&q->wake) < 0 && errno == EINTR)
+            ;
+        /* Chosen: the waker took the registration back. */
+        if (fdqueue_ring_pop(q, item))
+            break;
     }
-    others = atomic_fetch_sub_explicit(&q->sleepers, 1, memory_order_seq_cst) - 1;
-    if (rv == APR_SUCCESS && others > 0 && fdqueue_ring_ready(q))
-        pthread_cond_signal(&q->cond);
-    pthread_mutex_unlock(&q->mutex);
-    return rv;
+    if (fdqueue_ring_ready(q))
+        fdqueue_wake_one(q, 1);
+    return APR_SUCCESS;
 }
 
 apr_status_t
@@ -297,17 +347,51 @@ fdqueue_pop(fdqueue_t *q, void **item)
     return rv;
 }
 
+void
+fdqueue_set_concurrency(fdqueue_t *q, int workers, int max_awake)
+{
+    atomic_store_explicit(&q->max_awake, max_awake > 0 ? max_awake : 1, memory_order_relaxed);
+    atomic_store_explicit(&q->workers, workers > 0 ? workers : 0, memory_order_relaxed);
+}
+
+int
+fdqueue_nudge(fdqueue_t *q, apr_time_t now, apr_interval_time_t stall)
+{
+    size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+
+    if (!fdqueue_ring_ready(q)) {
+        q->nudge_head = head;
+        q->nudge_since = now;
+        return 0;
+    }
+    if (head != q->nudge_head) {
+        q->nudge_head = head;
+        q->nudge_since = now;
+    } else if (now - q->nudge_since >= stall && fdqueue_wake_one(q, 0)) {
+        q->nudge_since = now;
+    }
+    return 1;
+}
+
 int
 fdqueue_idlers(const fdqueue_t *q)
 {
     return atomic_load(&q->idlers);
 }
 
+int
+fdqueue_sleepers(const fdqueue_t *q)
+{
+    return atomic_load(&q->sleepers);
+}
+
 void
 fdqueue_terminate(fdqueue_t *q)
 {
-    pthread_mutex_lock(&q->mutex);
-    q->terminated = 1;
-    pthread_cond_broadcast(&q->cond);
-    pthread_mutex_unlock(&q->mutex);
+    int n;
+
+    atomic_store_explicit(&q->terminated, 1, memory_order_seq_cst);
+    n = atomic_exchange_explicit(&q->sleepers, 0, memory_order_seq_cst);
+    while (n-- > 0)
+        sem_post(&q->wake);
 }

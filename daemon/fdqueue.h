@@ -11,9 +11,10 @@
  * (a parked connection became ready) takes 1 unconditionally and may drive it
  * negative (a backlog that workers take in order).
  *
- * Locks: none on the hot path. A worker that finds the ring empty sleeps on a
- * mutex/condvar pair; a push takes that mutex only when some worker is asleep.
- * A worker that finds work queued takes it without sleeping.
+ * Locks: none. A worker that finds the ring empty sleeps on a semaphore; a push
+ * posts to it only when it chooses a sleeper to wake, and wakes no more workers
+ * than may usefully run (fdqueue_set_concurrency). A worker that finds work queued
+ * takes it without sleeping.
  * Shutdown: fdqueue_terminate wakes every sleeper; fdqueue_pop then returns
  * APR_EOF once the ring is empty (items queued before are still handed out).
  * The queue lives in its pool: destroy the pool only after every thread that
@@ -24,6 +25,7 @@
 
 #include <apr_errno.h>
 #include <apr_pools.h>
+#include <apr_time.h>
 
 typedef struct fdqueue_t fdqueue_t;
 
@@ -40,10 +42,10 @@ typedef void (*fdqueue_on_idle_fn)(void *baton);
 
 /*
  * fdqueue_create: a queue holding up to `capacity` items (rounded up to a power of
- * two, at least 2), allocated from `p` (pchild); its mutex and condvar are destroyed
- * by a cleanup on `p`. `on_idle` may be NULL. Not thread-safe (one creator).
+ * two, at least 2), allocated from `p` (pchild); its semaphore is destroyed by a
+ * cleanup on `p`. `on_idle` may be NULL. Not thread-safe (one creator).
  * Returns APR_SUCCESS, APR_EINVAL if `capacity` exceeds 2^31, APR_ENOMEM, or the
- * error of pthread_mutex_init / pthread_cond_init.
+ * error of sem_init.
  */
 apr_status_t fdqueue_create(fdqueue_t **q, unsigned capacity, fdqueue_on_idle_fn on_idle,
                             void *baton, apr_pool_t *p);
@@ -59,7 +61,7 @@ void fdqueue_unreserve(fdqueue_t *q);
 
 /* fdqueue_push: queue `item` (non-NULL; the queue does not own what it points to).
  * `reserved` says whether the caller holds a reservation from fdqueue_try_reserve.
- * Any thread; lock-free unless a worker sleeps (then one mutex round to wake it).
+ * Any thread; lock-free (waking a sleeper is one sem_post).
  * Returns APR_SUCCESS, or APR_EAGAIN if the ring is full (the item was not queued,
  * the idle count is as before the call, and a reservation, if any, is returned).
  * The ring can also report full for an instant while a worker is still copying an
@@ -78,6 +80,25 @@ apr_status_t fdqueue_pop(fdqueue_t *q, void **item);
  * hint while others run, exact when the queue is quiet. A seq_cst load: writes a
  * worker made before entering fdqueue_pop are visible to a caller that sees its count. */
 int fdqueue_idlers(const fdqueue_t *q);
+
+/* fdqueue_set_concurrency: `workers` threads call fdqueue_pop, and at most
+ * `max_awake` of them (at least 1) should run at once, e.g. the CPUs the process may
+ * use: a push wakes a sleeping worker only while fewer are awake, and otherwise
+ * leaves the item to an awake worker, who takes it on its way back without sleeping.
+ * Until this is called (or with workers <= 0), every push wakes a sleeper. Call it
+ * before the workers start, or at any time from one thread; lock-free. */
+void fdqueue_set_concurrency(fdqueue_t *q, int workers, int max_awake);
+
+/* fdqueue_nudge: the progress guard of fdqueue_set_concurrency. Items wait for an
+ * awake worker; if one blocks (a disk read), they would wait for it. Call this from
+ * ONE thread (the listener) regularly, with the current time: when the ring has held
+ * items without its head moving for `stall`, it wakes one more sleeper regardless of
+ * the limit. Returns 1 while items are queued (call again within `stall`), else 0. */
+int fdqueue_nudge(fdqueue_t *q, apr_time_t now, apr_interval_time_t stall);
+
+/* fdqueue_sleepers: how many workers sleep in fdqueue_pop, not yet chosen to wake.
+ * Any thread; a hint while others run. */
+int fdqueue_sleepers(const fdqueue_t *q);
 
 /* fdqueue_terminate: wake all workers; pops return APR_EOF once the ring is empty.
  * Any thread; idempotent; never fails. */

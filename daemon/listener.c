@@ -49,6 +49,7 @@ enum { Q_READ = 0, Q_WRITE, Q_KEEPALIVE, Q_LINGER, Q_COUNT };
 #define KEEPALIVE_DRAIN_GRACE apr_time_from_msec(500) /* see listener_drain_keepalive */
 #define ACCEPT_BATCH          64
 #define ACCEPT_BACKOFF        apr_time_from_msec(200) /* after EMFILE and friends */
+#define QUEUE_STALL           apr_time_from_msec(5)   /* see fdqueue_nudge */
 #define TAG_WAKE              1u                      /* epoll data of the eventfd */
 #define TAG_LISTEN(i)         ((((uint64_t)(i) + 1) << 1) | 1u)
 
@@ -269,8 +270,11 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
         if (!fdqueue_try_reserve(c->queue)) {
             /* Every worker is busy and a client waits (known only on the first pass:
              * later ones may find the backlog empty): idle keep-alive clients of this
-             * child would wait too, so let them reconnect to a child that has workers. */
-            if (n == 0)
+             * child would wait too, so let them reconnect to a child that has workers.
+             * Workers still asleep are not busy: they were reserved for connections
+             * queued behind the running ones (fdqueue_set_concurrency), a backlog the
+             * running workers clear in moments. */
+            if (n == 0 && fdqueue_sleepers(c->queue) == 0)
                 l->shed_wanted += 8;
             atomic_store(&c->listener_wait, 1);
             listener_set_accepting(l, 0);
@@ -515,11 +519,14 @@ listener_run(void *arg)
 
     for (;;) {
         apr_time_t now = apr_time_now();
-        int n, i;
+        int n, i, wait_ms;
 
         if (listener_check_stop(&l, now))
             break;
-        n = epoll_wait(c->epfd, events, LISTENER_EVENTS, listener_wait_ms(&l, now));
+        wait_ms = listener_wait_ms(&l, now);
+        if (fdqueue_nudge(c->queue, now, QUEUE_STALL) && wait_ms > QUEUE_STALL / 1000)
+            wait_ms = (int)(QUEUE_STALL / 1000);
+        n = epoll_wait(c->epfd, events, LISTENER_EVENTS, wait_ms);
         if (n < 0 && errno != EINTR) {
             log_error(EV_LOG_CRIT, errno, "EVH00207", "epoll_wait failed, child stops");
             atomic_store(&c->stopping, EV_STOP_NOW);

@@ -13,6 +13,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/http_path.c %reldir%/http_path.h \
 	%reldir%/http_date.c %reldir%/http_date.h \
 	%reldir%/mime.c %reldir%/mime.h \
+	%reldir%/filecache.c %reldir%/filecache.h \
 	%reldir%/range.c %reldir%/range.h \
 	%reldir%/cond.c %reldir%/cond.h \
 	%reldir%/lfstack.c %reldir%/lfstack.h \

@@ -32,6 +32,8 @@ response_reset(response_t *r)
 {
     if (r->file_fd >= 0)
         close(r->file_fd);
+    if (r->release != NULL)
+        r->release(r->release_arg);
     response_init(r);
 }
 

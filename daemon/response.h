@@ -29,11 +29,13 @@ typedef struct {
     int cap;                               /* capacity of segs */
     int cur;                               /* first segment not completely sent */
     apr_off_t cur_off;                     /* bytes of segs[cur] already sent */
-    int file_fd;        /* the file the file segments read, or -1 (closed on reset) */
-    int status;         /* HTTP status, for the log */
-    apr_off_t head_len; /* bytes of the head (not counted as body) */
-    apr_off_t sent;     /* bytes sent so far, head included */
-    int keepalive;      /* 1 if the connection stays open afterwards */
+    int file_fd;             /* the file the file segments read, or -1 (closed on reset) */
+    int status;              /* HTTP status, for the log */
+    apr_off_t head_len;      /* bytes of the head (not counted as body) */
+    apr_off_t sent;          /* bytes sent so far, head included */
+    int keepalive;           /* 1 if the connection stays open afterwards */
+    void (*release)(void *); /* run by response_reset, e.g. to drop a cached file the */
+    void *release_arg;       /* memory segments point into; NULL: nothing */
 } response_t;
 
 typedef enum {
@@ -45,7 +47,8 @@ typedef enum {
 /* response_init: empty response, no file. */
 void response_init(response_t *r);
 
-/* response_reset: close the file (if any) and empty the response. */
+/* response_reset: close the file (if any), run the release hook (if any) and empty
+ * the response. */
 void response_reset(response_t *r);
 
 /* response_add_mem / response_add_file: append a segment; memory must outlive the

@@ -6,6 +6,10 @@
  * RESOLVE_BENEATH, so neither an encoded ".." nor a symlink can leave the root. The
  * opened descriptor becomes the response's file_fd: the body goes out with sendfile
  * and the descriptor is closed when the response is reset.
+ *
+ * Small files come from the worker's file cache instead (filecache.h): a hit costs
+ * no system call but, once a second, a revalidating stat, and the body goes out
+ * from memory with the head. The response holds a reference to the cached bytes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 
 #include "child.h"
 #include "cond.h"
+#include "filecache.h"
 #include "handler.h"
 #include "http_date.h"
 #include "http_path.h"
@@ -27,10 +32,70 @@
 #include "static.h"
 
 typedef struct {
-    int fd;
+    int fd;                    /* the open file, or -1 when served from `cached` */
+    filecache_entry_t *cached; /* a reference to the cached file, or NULL */
     struct stat st;
     const char *path; /* normalized, for the MIME type */
 } static_file_t;
+
+/* Done with the file without sending it (HEAD, 304, 412, 416). */
+static void
+static_file_drop(static_file_t *f)
+{
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    filecache_release(f->cached);
+    f->cached = NULL;
+}
+
+static void
+static_release_cached(void *e)
+{
+    filecache_release(e);
+}
+
+/* Hand the file to the response, which sends bytes [off, off + len) of it. */
+static void
+static_file_send(conn_t *c, static_file_t *f, apr_off_t off, apr_off_t len)
+{
+    conn_ctx_t *x = c->ctx;
+
+    if (f->cached != NULL) {
+        response_add_mem(&x->resp, f->cached->data + off, len, x->preq);
+        if (x->resp.release == NULL) {
+            x->resp.release = static_release_cached;
+            x->resp.release_arg = f->cached;
+        }
+    } else {
+        response_add_file(&x->resp, off, len, x->preq);
+        x->resp.file_fd = f->fd;
+    }
+}
+
+/* The response now owns the file (static_file_send was called at least once). */
+static void
+static_file_given(static_file_t *f)
+{
+    f->fd = -1;
+    f->cached = NULL;
+}
+
+/* Put the file just opened into the worker's cache; on success serve from there. */
+static void
+static_cache_insert(conn_t *c, const char *key, size_t keylen, static_file_t *f,
+                    const struct stat *dir_st)
+{
+    filecache_entry_t *e = filecache_insert(filecache_current(), key, keylen, f->path, f->fd,
+                                            &f->st, dir_st, apr_time_now());
+
+    if (e != NULL) {
+        close(f->fd);
+        f->fd = -1;
+        f->cached = e;
+        f->path = e->path;
+    }
+}
 
 /* Open path, following a directory to its DirectoryIndex. Returns 0 or a status;
  * *redirect is set for a directory named without its trailing slash. */
@@ -38,9 +103,17 @@ static int
 static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
 {
     const ev_config_t *conf = c->child->conf;
+    filecache_t *fc = filecache_current();
+    struct stat dir_st;
     int rc, i;
 
     *redirect = 0;
+    if (fc != NULL &&
+        (f->cached = filecache_lookup(fc, c->child->docroot_fd, path, plen, apr_time_now()))) {
+        f->st = f->cached->st;
+        f->path = f->cached->path;
+        return 0;
+    }
     rc = http_path_open_beneath(c->child->docroot_fd, path, 0, &f->fd);
     if (rc != 0)
         return http_path_errno_status(rc);
@@ -49,8 +122,10 @@ static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
         return 500;
     }
     f->path = path;
-    if (S_ISREG(f->st.st_mode))
+    if (S_ISREG(f->st.st_mode)) {
+        static_cache_insert(c, path, plen, f, NULL);
         return 0;
+    }
     close(f->fd);
     f->fd = -1;
     if (!S_ISDIR(f->st.st_mode))
@@ -59,6 +134,7 @@ static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
         *redirect = 1;
         return 301;
     }
+    dir_st = f->st;
     for (i = 0; i < conf->directory_index->nelts; i++) {
         const char *idx = APR_ARRAY_IDX(conf->directory_index, i, const char *);
         const char *full = apr_pstrcat(c->ctx->preq, path, idx, NULL);
@@ -67,6 +143,7 @@ static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
             continue;
         if (fstat(f->fd, &f->st) == 0 && S_ISREG(f->st.st_mode)) {
             f->path = full;
+            static_cache_insert(c, path, plen, f, &dir_st);
             return 0;
         }
         close(f->fd);
@@ -130,17 +207,16 @@ static_multipart(conn_t *c, static_file_t *f, const char *type, const char *vali
             char *part = apr_palloc(x->preq, cap);
             len = range_part_header(part, cap, boundary, type, &ranges[i], f->st.st_size);
             response_add_mem(&x->resp, part, (apr_off_t)len, x->preq);
-            response_add_file(&x->resp, ranges[i].first, ranges[i].last - ranges[i].first + 1,
-                              x->preq);
+            static_file_send(c, f, ranges[i].first, ranges[i].last - ranges[i].first + 1);
         }
         {
             char *end = apr_palloc(x->preq, 64);
             size_t len = range_closing(end, 64, boundary);
             response_add_mem(&x->resp, end, (apr_off_t)len, x->preq);
         }
-        x->resp.file_fd = f->fd;
+        static_file_given(f);
     } else {
-        close(f->fd);
+        static_file_drop(f);
     }
     http_response_head(c, 206,
                        apr_psprintf(x->preq,
@@ -169,7 +245,7 @@ static_respond(conn_t *c, static_file_t *f, const char *validators)
         cond_if_range(&x->req, x->etag, x->lastmod, x->now))
         rr = range_parse(rf->value, f->st.st_size, ranges, EV_RANGE_MAX, &n);
     if (rr == EV_RANGE_UNSATISFIABLE) {
-        close(f->fd);
+        static_file_drop(f);
         range_content_range(cr, sizeof(cr), NULL, f->st.st_size);
         handler_error(c, 416, apr_psprintf(x->preq, "Content-Range: %s\r\n", cr));
         return;
@@ -188,10 +264,10 @@ static_respond(conn_t *c, static_file_t *f, const char *validators)
         extra = apr_psprintf(x->preq, "%sContent-Range: %s\r\n", extra, cr);
     }
     if (x->req.method_id != EV_M_HEAD && len > 0) {
-        response_add_file(&x->resp, off, len, x->preq);
-        x->resp.file_fd = f->fd;
+        static_file_send(c, f, off, len);
+        static_file_given(f);
     } else {
-        close(f->fd);
+        static_file_drop(f);
     }
     http_response_head(c, status, extra, len);
 }
@@ -202,7 +278,7 @@ static_serve(conn_t *c, ev_slice_t target)
     conn_ctx_t *x = c->ctx;
     size_t plen, cap = target.len + 2;
     char *path = apr_palloc(x->preq, cap);
-    static_file_t f = { .fd = -1 };
+    static_file_t f = { .fd = -1, .cached = NULL };
     char date[EV_HTTP_DATE_LEN], lm[EV_HTTP_DATE_LEN];
     const char *validators;
     int st, redirect = 0, cond;
@@ -225,12 +301,12 @@ static_serve(conn_t *c, ev_slice_t target)
     validators = apr_psprintf(x->preq, "Last-Modified: %s\r\nETag: %s\r\n", lm, x->etag);
     cond = cond_evaluate(&x->req, x->etag, x->lastmod, x->now);
     if (cond == 304) {
-        close(f.fd);
+        static_file_drop(&f);
         http_response_head(c, 304, validators, -1);
         return;
     }
     if (cond == 412) {
-        close(f.fd);
+        static_file_drop(&f);
         handler_error(c, 412, NULL);
         return;
     }

@@ -5,9 +5,11 @@
  * Who: ThreadsPerChild threads per child, started by child_main and joined by it
  * after the listener terminated the queue. A worker writes only its own scoreboard
  * record. It never blocks on a client: sockets are non-blocking and a connection that
- * would block goes back to the listener.
+ * would block goes back to the listener. Each worker has its own cache of small files
+ * (filecache.h), bound to the thread for the static handler.
  */
 #include "conn.h"
+#include "filecache.h"
 #include "worker.h"
 
 void
@@ -24,7 +26,10 @@ worker_run(void *arg)
 {
     worker_arg_t *wa = arg;
     child_t *c = wa->child;
+    filecache_t *fc =
+        filecache_create((size_t)c->conf->file_cache_size, (size_t)c->conf->file_cache_max_file);
 
+    filecache_set_current(fc);
     for (;;) {
         void *item;
 
@@ -36,5 +41,7 @@ worker_run(void *arg)
         conn_process(item, wa->index);
     }
     worker_set_state(c, wa->index, SB_DEAD);
+    filecache_set_current(NULL);
+    filecache_destroy(fc);
     return NULL;
 }

@@ -756,6 +756,112 @@ START_TEST(test_fdqueue_handoff)
 }
 END_TEST
 
+/* ---- how many workers a push wakes --------------------------------------------- */
+
+/* A worker that holds each item until the gate opens: it stays awake, as a worker
+ * serving a request does. */
+typedef struct {
+    fdqueue_t *q;
+    atomic_int *gate;  /* 0: hold the item, 1: go on */
+    atomic_int *taken; /* items taken by all gated workers */
+    unsigned got;
+    apr_status_t rv;
+    pthread_t thread;
+} gated_t;
+
+static void *
+gated_main(void *arg)
+{
+    gated_t *g = arg;
+    void *item;
+
+    while ((g->rv = fdqueue_pop(g->q, &item)) == APR_SUCCESS) {
+        g->got++;
+        atomic_fetch_add(g->taken, 1);
+        while (atomic_load(g->gate) == 0)
+            sched_yield();
+    }
+    return NULL;
+}
+
+/* Spin until `n` workers sleep in the queue; 0 if they did not within the deadline. */
+static int
+wait_sleepers(const fdqueue_t *q, int n)
+{
+    double end = now_s() + TEST_DEADLINE_S;
+
+    while (fdqueue_sleepers(q) != n) {
+        if (now_s() > end)
+            return 0;
+        sched_yield();
+    }
+    return 1;
+}
+
+/* limit: max_awake, or 0 for a queue never told (every push wakes a sleeper). */
+static const int wake_cases[] = { 0, 1, 2 };
+
+/* A push decides at once whether it wakes someone (the waker takes the registration
+ * back itself), so the sleeper count right after each push tells whom it woke. With
+ * a limit, no more than `limit` run and the rest of the items wait for them, until
+ * the guard sees the ring stand still. */
+START_TEST(test_fdqueue_wake_limit)
+{
+    enum { N = 4, ITEMS = 3 };
+    const int limit = wake_cases[_i];
+    atomic_int gate, taken;
+    gated_t gs[N];
+    fdqueue_t *q;
+    int awake = 0;
+
+    atomic_init(&gate, 0);
+    atomic_init(&taken, 0);
+    ck_assert_int_eq(fdqueue_create(&q, 8, NULL, NULL, pool), APR_SUCCESS);
+    if (limit > 0)
+        fdqueue_set_concurrency(q, N, limit);
+    for (unsigned i = 0; i < N; i++) {
+        gs[i] = (gated_t){ .q = q, .gate = &gate, .taken = &taken };
+        ck_assert_int_eq(pthread_create(&gs[i].thread, NULL, gated_main, &gs[i]), 0);
+    }
+    ck_assert(wait_sleepers(q, N));
+    for (int i = 0; i < ITEMS; i++) {
+        ck_assert_int_eq(fdqueue_push(q, TEST_ITEM(i), 0), APR_SUCCESS);
+        if (limit == 0 || awake < limit)
+            awake++;
+        if (limit > 0)
+            ck_assert_int_eq(fdqueue_sleepers(q), N - awake);
+        else /* a woken worker that sees more queued passes a wake-up on */
+            ck_assert_int_le(fdqueue_sleepers(q), N - awake);
+    }
+    /* Every woken worker takes an item and holds it; the rest stay queued. */
+    ck_assert(wait_int(&taken, awake));
+    if (awake < ITEMS) {
+        const apr_time_t stall = apr_time_from_msec(5), t0 = apr_time_from_sec(1000);
+
+        ck_assert_int_eq(fdqueue_nudge(q, t0, stall), 1);
+        ck_assert_int_eq(fdqueue_sleepers(q), N - awake); /* not stalled yet */
+        ck_assert_int_eq(fdqueue_nudge(q, t0 + stall - 1, stall), 1);
+        ck_assert_int_eq(fdqueue_sleepers(q), N - awake);
+        ck_assert_int_eq(fdqueue_nudge(q, t0 + stall, stall), 1);
+        ck_assert_int_eq(fdqueue_sleepers(q), N - awake - 1); /* the guard woke one */
+        awake++;
+        ck_assert(wait_int(&taken, awake));
+    }
+    ck_assert_int_eq(fdqueue_nudge(q, 0, 0), awake < ITEMS);
+    atomic_store(&gate, 1);
+    ck_assert(wait_int(&taken, ITEMS));
+    ck_assert(wait_idlers(q, N));
+    ck_assert_int_eq(fdqueue_nudge(q, 0, 0), 0);
+    fdqueue_terminate(q);
+    for (unsigned i = 0; i < N; i++) {
+        ck_assert_int_eq(pthread_join(gs[i].thread, NULL), 0);
+        ck_assert_int_eq(gs[i].rv, APR_EOF);
+    }
+    ck_assert_int_eq(gs[0].got + gs[1].got + gs[2].got + gs[3].got, ITEMS);
+    ck_assert_int_eq(fdqueue_sleepers(q), 0);
+}
+END_TEST
+
 /* ---- fdqueue stress ------------------------------------------------------------ */
 
 #define STRESS_PRODUCERS 2
@@ -790,6 +896,8 @@ producer_main(void *arg)
     return NULL;
 }
 
+static const int stress_limits[] = { 0, 1 };
+
 START_TEST(test_fdqueue_stress)
 {
     const unsigned per = 200000 / TEST_SCALE, total = STRESS_PRODUCERS * per;
@@ -801,6 +909,9 @@ START_TEST(test_fdqueue_stress)
     fdqueue_t *q;
 
     ck_assert_int_eq(fdqueue_create(&q, STRESS_CAPACITY, NULL, NULL, pool), APR_SUCCESS);
+    /* Also with one worker awake at a time: items wait for it, never forever. */
+    if (stress_limits[_i] > 0)
+        fdqueue_set_concurrency(q, STRESS_WORKERS, stress_limits[_i]);
     start_workers(ws, STRESS_WORKERS, &(worker_t){ .q = q, .counts = counts, .per_producer = per });
     t0 = now_s();
     for (unsigned i = 0; i < STRESS_PRODUCERS; i++) {
@@ -870,7 +981,10 @@ fdqueue_suite(void)
     tcase_add_test(tc_workers, test_fdqueue_terminate_wakes);
     tcase_add_test(tc_workers, test_fdqueue_terminate_drains);
     tcase_add_test(tc_workers, test_fdqueue_handoff);
-    tcase_add_test(tc_workers, test_fdqueue_stress);
+    tcase_add_loop_test(tc_workers, test_fdqueue_wake_limit, 0,
+                        sizeof(wake_cases) / sizeof(wake_cases[0]));
+    tcase_add_loop_test(tc_workers, test_fdqueue_stress, 0,
+                        sizeof(stress_limits) / sizeof(stress_limits[0]));
     suite_add_tcase(s, tc_workers);
     return s;
 }
