@@ -40,6 +40,16 @@ typedef struct filecache_entry_t {
     apr_time_t checked; /* last validation */
     int has_dir;        /* key named a directory: also validate dir_st */
     struct stat dir_st; /* that directory, when it was read */
+
+    /* What the handler derives from `st` once and reuses on every hit: zeroed by
+     * insert, written and read only by the cache's owner thread (static.c). */
+    struct {
+        int valid;          /* the fields below are set */
+        apr_time_t lastmod; /* Last-Modified */
+        char etag[48];      /* ETag */
+        size_t validators;  /* bytes of head that are Last-Modified and ETag */
+        char head[256];     /* those, then Accept-Ranges and Content-Type */
+    } meta;
 } filecache_entry_t;
 
 /* filecache_create: an empty cache for files of at most `max_file` bytes within

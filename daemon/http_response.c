@@ -67,36 +67,72 @@ http_reason(int status)
     }
 }
 
+/* Append `len` bytes; the caller sized the buffer. */
+static char *
+http_put(char *p, const char *s, size_t len)
+{
+    memcpy(p, s, len);
+    return p + len;
+}
+
+/* Append a non-negative decimal number. */
+static char *
+http_put_num(char *p, unsigned long long v)
+{
+    char tmp[24];
+    size_t n = 0;
+
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+#define HTTP_PUT_LIT(p, lit) http_put((p), (lit), sizeof(lit) - 1)
+
 int
 http_response_head(conn_t *c, int status, const char *extra, apr_off_t content_length)
 {
     conn_ctx_t *x = c->ctx;
     const ev_config_t *conf = c->child->conf;
-    char date[EV_HTTP_DATE_LEN];
-    size_t extra_len = extra ? strlen(extra) : 0;
-    size_t cap = 256 + extra_len;
-    char *h = apr_palloc(x->preq, cap);
-    int n;
+    const char *reason = http_reason(status), *server = c->child->server_header;
+    size_t extra_len = extra ? strlen(extra) : 0, server_len = strlen(server);
+    /* Fixed text and numbers below fit in 200 bytes. */
+    size_t cap = 200 + strlen(reason) + server_len + EV_HTTP_DATE_LEN + extra_len;
+    char *h = apr_palloc(x->preq, cap), *p;
+    size_t n;
 
     if (h == NULL)
         return -1;
-    http_date_now(date);
-    n = snprintf(h, cap, "HTTP/1.1 %d %s\r\nDate: %s\r\nServer: %s\r\n", status,
-                 http_reason(status), date, c->child->server_header);
-    if (extra_len) {
-        memcpy(h + n, extra, extra_len);
-        n += (int)extra_len;
+    /* Built with copies rather than snprintf: this runs for every response. */
+    p = HTTP_PUT_LIT(h, "HTTP/1.1 ");
+    p = http_put_num(p, (unsigned)status);
+    *p++ = ' ';
+    p = http_put(p, reason, strlen(reason));
+    p = HTTP_PUT_LIT(p, "\r\nDate: ");
+    http_date_now(p);
+    p += EV_HTTP_DATE_LEN - 1;
+    p = HTTP_PUT_LIT(p, "\r\nServer: ");
+    p = http_put(p, server, server_len);
+    p = HTTP_PUT_LIT(p, "\r\n");
+    if (extra_len)
+        p = http_put(p, extra, extra_len);
+    if (content_length >= 0) {
+        p = HTTP_PUT_LIT(p, "Content-Length: ");
+        p = http_put_num(p, (unsigned long long)content_length);
+        p = HTTP_PUT_LIT(p, "\r\n");
     }
-    if (content_length >= 0)
-        n +=
-            snprintf(h + n, cap - (size_t)n, "Content-Length: %lld\r\n", (long long)content_length);
-    if (!x->resp.keepalive)
-        n += snprintf(h + n, cap - (size_t)n, "Connection: close\r\n");
-    else if (x->req.version == 10)
-        n += snprintf(h + n, cap - (size_t)n,
-                      "Connection: keep-alive\r\nKeep-Alive: timeout=%lld\r\n",
-                      (long long)apr_time_sec(conf->keepalive_timeout));
-    n += snprintf(h + n, cap - (size_t)n, "\r\n");
+    if (!x->resp.keepalive) {
+        p = HTTP_PUT_LIT(p, "Connection: close\r\n");
+    } else if (x->req.version == 10) {
+        p = HTTP_PUT_LIT(p, "Connection: keep-alive\r\nKeep-Alive: timeout=");
+        p = http_put_num(p, (unsigned long long)apr_time_sec(conf->keepalive_timeout));
+        p = HTTP_PUT_LIT(p, "\r\n");
+    }
+    p = HTTP_PUT_LIT(p, "\r\n");
+    n = (size_t)(p - h);
     x->resp.status = status;
     x->resp.head_len = n;
     /* The head must be the first segment: move any body segments up. */

@@ -225,9 +225,36 @@ static_multipart(conn_t *c, static_file_t *f, const char *type, const char *vali
                        total);
 }
 
-/* Decide between 200, 206 and 416 and build the response. */
+/* Keep what a cached file's validators and media type make of its head in the entry,
+ * unless Last-Modified was clamped to now (a file dated in the future: its value
+ * depends on the time of the request). Returns the head fields, or NULL. */
+static const char *
+static_cache_meta(conn_t *c, static_file_t *f, const char *validators)
+{
+    conn_ctx_t *x = c->ctx;
+    filecache_entry_t *e = f->cached;
+    const char *type = mime_type(c->child->env->mime, f->path);
+    size_t vlen = strlen(validators);
+    int n;
+
+    if (x->lastmod != apr_time_from_sec((apr_time_t)f->st.st_mtim.tv_sec) ||
+        strlen(x->etag) >= sizeof(e->meta.etag))
+        return NULL;
+    n = snprintf(e->meta.head, sizeof(e->meta.head),
+                 "%sAccept-Ranges: bytes\r\nContent-Type: %s\r\n", validators, type);
+    if (n < 0 || (size_t)n >= sizeof(e->meta.head))
+        return NULL;
+    e->meta.lastmod = x->lastmod;
+    strcpy(e->meta.etag, x->etag);
+    e->meta.validators = vlen;
+    e->meta.valid = 1;
+    return e->meta.head;
+}
+
+/* Decide between 200, 206 and 416 and build the response. `head`, when not NULL, is
+ * `validators` followed by the Accept-Ranges and Content-Type fields. */
 static void
-static_respond(conn_t *c, static_file_t *f, const char *validators)
+static_respond(conn_t *c, static_file_t *f, const char *validators, const char *head)
 {
     conn_ctx_t *x = c->ctx;
     const char *type = mime_type(c->child->env->mime, f->path);
@@ -254,8 +281,9 @@ static_respond(conn_t *c, static_file_t *f, const char *validators)
         static_multipart(c, f, type, validators, ranges, n);
         return;
     }
-    extra =
-        apr_psprintf(x->preq, "%sAccept-Ranges: bytes\r\nContent-Type: %s\r\n", validators, type);
+    extra = head ? head
+                 : apr_psprintf(x->preq, "%sAccept-Ranges: bytes\r\nContent-Type: %s\r\n",
+                                validators, type);
     if (rr == EV_RANGE_OK) {
         status = 206;
         off = ranges[0].first;
@@ -280,7 +308,7 @@ static_serve(conn_t *c, ev_slice_t target)
     char *path = apr_palloc(x->preq, cap);
     static_file_t f = { .fd = -1, .cached = NULL };
     char date[EV_HTTP_DATE_LEN], lm[EV_HTTP_DATE_LEN];
-    const char *validators;
+    const char *validators, *head = NULL;
     int st, redirect = 0, cond;
 
     st = http_path_normalize(target.p, target.len, path, cap, &plen);
@@ -295,10 +323,19 @@ static_serve(conn_t *c, ev_slice_t target)
         return;
     }
     x->now = http_date_now(date);
-    x->lastmod = cond_last_modified(&f.st, x->now);
-    cond_etag(&f.st, x->etag);
-    http_date_format(x->lastmod, lm);
-    validators = apr_psprintf(x->preq, "Last-Modified: %s\r\nETag: %s\r\n", lm, x->etag);
+    if (f.cached != NULL && f.cached->meta.valid) {
+        x->lastmod = f.cached->meta.lastmod;
+        memcpy(x->etag, f.cached->meta.etag, sizeof(x->etag));
+        head = f.cached->meta.head;
+        validators = apr_pstrmemdup(x->preq, head, f.cached->meta.validators);
+    } else {
+        x->lastmod = cond_last_modified(&f.st, x->now);
+        cond_etag(&f.st, x->etag);
+        http_date_format(x->lastmod, lm);
+        validators = apr_psprintf(x->preq, "Last-Modified: %s\r\nETag: %s\r\n", lm, x->etag);
+        if (f.cached != NULL)
+            head = static_cache_meta(c, &f, validators);
+    }
     cond = cond_evaluate(&x->req, x->etag, x->lastmod, x->now);
     if (cond == 304) {
         static_file_drop(&f);
@@ -310,5 +347,5 @@ static_serve(conn_t *c, ev_slice_t target)
         handler_error(c, 412, NULL);
         return;
     }
-    static_respond(c, &f, validators);
+    static_respond(c, &f, validators, head);
 }
