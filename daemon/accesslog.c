@@ -726,16 +726,15 @@ accesslog_open(accesslog_t **out, const char *path, const accesslog_fmt_t *f, ap
     return APR_SUCCESS;
 }
 
-apr_status_t
-accesslog_write(accesslog_t *al, const accesslog_rec_t *r)
+/* One write(2) of whole lines; a failure is counted, not retried. */
+static apr_status_t
+al_write_all(accesslog_t *al, const char *data, size_t len)
 {
-    char line[ACCESSLOG_LINE_MAX];
-    size_t len = accesslog_format(al->fmt, r, line, sizeof(line));
     apr_status_t rv;
     ssize_t n;
 
     do {
-        n = write(al->fd, line, len);
+        n = write(al->fd, data, len);
     } while (n < 0 && errno == EINTR);
     if (n == (ssize_t)len) {
         return APR_SUCCESS;
@@ -743,6 +742,47 @@ accesslog_write(accesslog_t *al, const accesslog_rec_t *r)
     rv = n < 0 ? APR_FROM_OS_ERROR(errno) : APR_EINCOMPLETE;
     atomic_store_explicit(&al->last_error, rv, memory_order_relaxed);
     atomic_fetch_add_explicit(&al->errors, 1, memory_order_relaxed);
+    return rv;
+}
+
+apr_status_t
+accesslog_write(accesslog_t *al, const accesslog_rec_t *r)
+{
+    char line[ACCESSLOG_LINE_MAX];
+    size_t len = accesslog_format(al->fmt, r, line, sizeof(line));
+
+    return al_write_all(al, line, len);
+}
+
+apr_status_t
+accesslog_flush(accesslog_t *al, accesslog_buf_t *b)
+{
+    apr_status_t rv = APR_SUCCESS;
+
+    if (b->len > 0) {
+        rv = al_write_all(al, b->data, b->len);
+        b->len = 0;
+    }
+    return rv;
+}
+
+apr_status_t
+accesslog_write_buffered(accesslog_t *al, accesslog_buf_t *b, const accesslog_rec_t *r,
+                         apr_time_t now)
+{
+    apr_status_t rv = APR_SUCCESS, rv2;
+
+    /* A line may take up to ACCESSLOG_LINE_MAX: make that much room first. */
+    if (sizeof(b->data) - b->len < ACCESSLOG_LINE_MAX) {
+        rv = accesslog_flush(al, b);
+    }
+    if (b->len == 0) {
+        b->oldest = now;
+    }
+    b->len += accesslog_format(al->fmt, r, b->data + b->len, ACCESSLOG_LINE_MAX);
+    if (now - b->oldest >= ACCESSLOG_BUF_MAXAGE && (rv2 = accesslog_flush(al, b)) != APR_SUCCESS) {
+        rv = rv2;
+    }
     return rv;
 }
 

@@ -90,6 +90,34 @@ apr_status_t accesslog_open(accesslog_t **out, const char *path, const accesslog
 apr_status_t accesslog_write(accesslog_t *al, const accesslog_rec_t *r);
 
 /*
+ * Buffered writing (BufferedLogs On): lines collect in a caller-owned buffer, one per
+ * writing thread and log, and reach the file in one write(2) of whole lines when the
+ * next line would not fit, when the oldest line is ACCESSLOG_BUF_MAXAGE old, or when
+ * the caller flushes (a worker does before it sleeps, so an idle server holds nothing
+ * back). Lines of different threads never interleave: each write holds whole lines.
+ */
+#define ACCESSLOG_BUF_SIZE   32768
+#define ACCESSLOG_BUF_MAXAGE apr_time_from_sec(1)
+
+typedef struct {
+    size_t len;        /* bytes buffered */
+    apr_time_t oldest; /* when the first of them was added */
+    char data[ACCESSLOG_BUF_SIZE];
+} accesslog_buf_t;
+
+/* accesslog_write_buffered: format the line for `r` into `b` (flushing first if it
+ * would not fit), then flush if the buffer's oldest line is older than
+ * ACCESSLOG_BUF_MAXAGE at `now`. Returns the status of a flush that failed (the lines
+ * are dropped and counted as accesslog_write counts them), else APR_SUCCESS. One
+ * thread per buffer; lock-free. */
+apr_status_t accesslog_write_buffered(accesslog_t *al, accesslog_buf_t *b, const accesslog_rec_t *r,
+                                      apr_time_t now);
+
+/* accesslog_flush: write what `b` holds, if anything, and empty it. Returns the
+ * write's failure (counted) or APR_SUCCESS. One thread per buffer. */
+apr_status_t accesslog_flush(accesslog_t *al, accesslog_buf_t *b);
+
+/*
  * accesslog_reopen: open the path again (logrotate renamed the file). The new file is
  * dup3'ed onto the descriptor number writers use, so concurrent accesslog_write calls
  * land in the old or the new file, never elsewhere. Returns the open error and keeps

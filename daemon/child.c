@@ -27,6 +27,7 @@
 #include "child.h"
 #include "conn.h"
 #include "listener.h"
+#include "reqlog.h"
 #include "log.h"
 #include "worker.h"
 
@@ -128,6 +129,8 @@ child_open(child_t *c)
         return EV_EXIT_CHILDSICK;
     }
     fdqueue_set_concurrency(c->queue, conf->threads_per_child, child_cpus());
+    if (conf->buffered_logs)
+        fdqueue_set_before_sleep(c->queue, reqlog_flush, c);
     return EV_EXIT_OK;
 }
 

@@ -106,6 +106,7 @@ typedef struct {
     ev_read_timeout_t header_timeout; /* RequestReadTimeout header=... */
     ev_read_timeout_t body_timeout;   /* RequestReadTimeout body=... */
 
+    int buffered_logs;       /* BufferedLogs On|Off (Off) */
     int file_cache_size;     /* FileCacheSize: bytes of small files each worker keeps in
                               * memory (262144; 0 = off) */
     int file_cache_max_file; /* FileCacheMaxFileSize: largest file cached (16384) */

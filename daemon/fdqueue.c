@@ -103,6 +103,9 @@ struct fdqueue_t {
     /* The slow path. */
     _Alignas(FDQUEUE_CACHELINE) sem_t wake; /* one token per chosen sleeper */
 
+    void (*before_sleep)(void *); /* fdqueue_set_before_sleep; read-only afterwards */
+    void *before_sleep_baton;
+
     /* fdqueue_nudge's memory; only its single caller touches these. */
     size_t nudge_head;      /* head when last seen moving */
     apr_time_t nudge_since; /* when that was */
@@ -312,6 +315,11 @@ fdqueue_unregister(fdqueue_t *q)
 static apr_status_t
 fdqueue_wait(fdqueue_t *q, void **item)
 {
+    if (q->before_sleep != NULL) {
+        q->before_sleep(q->before_sleep_baton);
+        if (fdqueue_ring_pop(q, item))
+            return APR_SUCCESS;
+    }
     for (;;) {
         atomic_fetch_add_explicit(&q->sleepers, 1, memory_order_seq_cst);
         if (fdqueue_ring_pop(q, item)) {
@@ -377,6 +385,13 @@ int
 fdqueue_idlers(const fdqueue_t *q)
 {
     return atomic_load(&q->idlers);
+}
+
+void
+fdqueue_set_before_sleep(fdqueue_t *q, void (*fn)(void *), void *baton)
+{
+    q->before_sleep = fn;
+    q->before_sleep_baton = baton;
 }
 
 int

@@ -96,6 +96,11 @@ void fdqueue_set_concurrency(fdqueue_t *q, int workers, int max_awake);
  * the limit. Returns 1 while items are queued (call again within `stall`), else 0. */
 int fdqueue_nudge(fdqueue_t *q, apr_time_t now, apr_interval_time_t stall);
 
+/* fdqueue_set_before_sleep: `fn(baton)` runs in a worker that found nothing to do,
+ * before it sleeps (e.g. to flush what it buffered); items pushed meanwhile are
+ * found afterwards. Set it before the workers start. */
+void fdqueue_set_before_sleep(fdqueue_t *q, void (*fn)(void *), void *baton);
+
 /* fdqueue_sleepers: how many workers sleep in fdqueue_pop, not yet chosen to wake.
  * Any thread; a hint while others run. */
 int fdqueue_sleepers(const fdqueue_t *q);

@@ -74,8 +74,9 @@ filecache_entry_t *filecache_lookup(filecache_t *fc, int root_fd, const char *ke
  * for `key`; `path` is the file's normalized path (key itself, or key + the
  * DirectoryIndex name when key names a directory, whose status is then `dir_st`,
  * else NULL). Reads the content with pread. Returns a new reference for the caller,
- * or NULL if the file is too large, does not fit the budget even alone, changed
- * size while read, or memory ran out (serve it from `fd` as usual). `fd` stays the
+ * or NULL if the file is too large, does not fit the budget even alone, shrank
+ * while read, or memory ran out (serve it from `fd` as usual). A file that grew
+ * meanwhile is cached as its first st_size bytes until the next validation. `fd` stays the
  * caller's. The owner thread only. */
 filecache_entry_t *filecache_insert(filecache_t *fc, const char *key, size_t keylen,
                                     const char *path, int fd, const struct stat *st,

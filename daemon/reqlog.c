@@ -5,7 +5,11 @@
  * scoreboard record (single writer), adds to its child's process counters (relaxed
  * atomics) and writes access log lines (one write(2) each, no lock). A failing access
  * log is reported at most once a second per child, never per request.
+ * With BufferedLogs On each worker thread keeps one buffer per access log (allocated
+ * on first use, thread-local: no other thread ever touches it), flushed when full,
+ * after a second, and whenever the worker is about to sleep.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "accesslog.h"
@@ -67,6 +71,63 @@ reqlog_out_header(void *baton, const char *name)
     return (ev_slice_t){ NULL, 0 };
 }
 
+static _Thread_local accesslog_buf_t **reqlog_bufs; /* [naccess_logs], or NULL */
+
+/* A write to access log i failed: say so, at most once a second per child. */
+static void
+reqlog_failed(child_t *ch, int i, apr_time_t now)
+{
+    static log_ratelimit_t rl; /* per child: one line a second for all logs */
+    apr_uint64_t suppressed;
+
+    if (log_ratelimit(&rl, now, &suppressed)) {
+        apr_status_t err = 0;
+        apr_uint64_t n = accesslog_errors(ch->env->access_logs[i], &err);
+        log_error(EV_LOG_ERR, err, "EVH00601", "cannot write CustomLog %s (%llu failures)",
+                  accesslog_path(ch->env->access_logs[i]), (unsigned long long)n);
+    }
+}
+
+/* This thread's buffer for access log i, or NULL (no memory: write unbuffered). */
+static accesslog_buf_t *
+reqlog_buf(child_t *ch, int i)
+{
+    if (reqlog_bufs == NULL &&
+        (reqlog_bufs = calloc((size_t)ch->env->naccess_logs, sizeof(*reqlog_bufs))) == NULL)
+        return NULL;
+    if (reqlog_bufs[i] == NULL && (reqlog_bufs[i] = malloc(sizeof(accesslog_buf_t))) != NULL)
+        reqlog_bufs[i]->len = 0;
+    return reqlog_bufs[i];
+}
+
+void
+reqlog_flush(void *child)
+{
+    child_t *ch = child;
+    int i;
+
+    if (reqlog_bufs == NULL)
+        return;
+    for (i = 0; i < ch->env->naccess_logs; i++)
+        if (reqlog_bufs[i] &&
+            accesslog_flush(ch->env->access_logs[i], reqlog_bufs[i]) != APR_SUCCESS)
+            reqlog_failed(ch, i, apr_time_now());
+}
+
+void
+reqlog_thread_done(child_t *ch)
+{
+    int i;
+
+    if (reqlog_bufs == NULL)
+        return;
+    reqlog_flush(ch);
+    for (i = 0; i < ch->env->naccess_logs; i++)
+        free(reqlog_bufs[i]);
+    free(reqlog_bufs);
+    reqlog_bufs = NULL;
+}
+
 static void
 reqlog_access(conn_t *c, apr_time_t now)
 {
@@ -90,17 +151,15 @@ reqlog_access(conn_t *c, apr_time_t now)
     rec.duration = now - x->req_start;
     rec.out_header = reqlog_out_header;
     rec.out_baton = &x->resp;
-    for (i = 0; i < ch->env->naccess_logs; i++)
-        if (accesslog_write(ch->env->access_logs[i], &rec) != APR_SUCCESS) {
-            static log_ratelimit_t rl; /* per child: one line a second for all logs */
-            apr_uint64_t suppressed;
-            if (log_ratelimit(&rl, now, &suppressed)) {
-                apr_status_t err = 0;
-                apr_uint64_t n = accesslog_errors(ch->env->access_logs[i], &err);
-                log_error(EV_LOG_ERR, err, "EVH00601", "cannot write CustomLog %s (%llu failures)",
-                          accesslog_path(ch->env->access_logs[i]), (unsigned long long)n);
-            }
-        }
+    for (i = 0; i < ch->env->naccess_logs; i++) {
+        accesslog_t *al = ch->env->access_logs[i];
+        accesslog_buf_t *b = ch->conf->buffered_logs ? reqlog_buf(ch, i) : NULL;
+        apr_status_t rv =
+            b ? accesslog_write_buffered(al, b, &rec, now) : accesslog_write(al, &rec);
+
+        if (rv != APR_SUCCESS)
+            reqlog_failed(ch, i, now);
+    }
 }
 
 void

@@ -12,6 +12,7 @@
  * from memory with the head. The response holds a reference to the cached bytes.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,6 +98,16 @@ static_cache_insert(conn_t *c, const char *key, size_t keylen, static_file_t *f,
     }
 }
 
+/* Whether a name exists beneath the root without following it (a dangling symlink). */
+static int
+static_name_exists(conn_t *c, const char *path)
+{
+    struct stat st;
+
+    return path[1] != '\0' &&
+           fstatat(c->child->docroot_fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
 /* Open path, following a directory to its DirectoryIndex. Returns 0 or a status;
  * *redirect is set for a directory named without its trailing slash. */
 static int
@@ -105,7 +116,7 @@ static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
     const ev_config_t *conf = c->child->conf;
     filecache_t *fc = filecache_current();
     struct stat dir_st;
-    int rc, i;
+    int rc, i, cacheable = 1;
 
     *redirect = 0;
     if (fc != NULL &&
@@ -139,13 +150,23 @@ static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
         const char *idx = APR_ARRAY_IDX(conf->directory_index, i, const char *);
         const char *full = apr_pstrcat(c->ctx->preq, path, idx, NULL);
 
-        if (http_path_open_beneath(c->child->docroot_fd, full, 0, &f->fd) != 0)
+        rc = http_path_open_beneath(c->child->docroot_fd, full, 0, &f->fd);
+        if (rc != 0) {
+            /* The cache notices a new index file by the directory's mtime, but not a
+             * skipped one that becomes usable (a chmod, a dangling link's target
+             * appearing): only answers that skipped nothing but absent names are
+             * cached. */
+            if (rc != ENOENT || static_name_exists(c, full))
+                cacheable = 0;
             continue;
+        }
         if (fstat(f->fd, &f->st) == 0 && S_ISREG(f->st.st_mode)) {
             f->path = full;
-            static_cache_insert(c, path, plen, f, &dir_st);
+            if (cacheable)
+                static_cache_insert(c, path, plen, f, &dir_st);
             return 0;
         }
+        cacheable = 0;
         close(f->fd);
         f->fd = -1;
     }

@@ -10,6 +10,7 @@
  */
 #include "conn.h"
 #include "filecache.h"
+#include "reqlog.h"
 #include "worker.h"
 
 void
@@ -41,6 +42,7 @@ worker_run(void *arg)
         conn_process(item, wa->index);
     }
     worker_set_state(c, wa->index, SB_DEAD);
+    reqlog_thread_done(c);
     filecache_set_current(NULL);
     filecache_destroy(fc);
     return NULL;

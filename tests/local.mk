@@ -15,6 +15,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_range \
 	tests/unit/daemon/test_cond \
 	tests/unit/daemon/test_mime \
+	tests/unit/daemon/test_filecache \
 	tests/unit/daemon/test_fdqueue \
 	tests/unit/shm/test_scoreboard \
 	tests/unit/proto/test_ctlframe
@@ -51,6 +52,9 @@ tests_unit_daemon_test_cond_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_mime_SOURCES = tests/unit/daemon/test_mime.c
 tests_unit_daemon_test_mime_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_mime_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_filecache_SOURCES = tests/unit/daemon/test_filecache.c
+tests_unit_daemon_test_filecache_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_filecache_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_fdqueue_SOURCES = tests/unit/daemon/test_fdqueue.c
 tests_unit_daemon_test_fdqueue_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_fdqueue_LDADD = $(UNIT_LDADD)
@@ -86,7 +90,8 @@ INTEGRATION_TESTS = \
 	tests/integration/08_evtop.py \
 	tests/integration/09_status.py \
 	tests/integration/10_units.py \
-	tests/integration/11_systemd.py
+	tests/integration/11_systemd.py \
+	tests/integration/12_filecache.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
