@@ -69,6 +69,7 @@ typedef struct {
     unsigned long accepted;     /* connections accepted by this child */
     apr_time_t stop_began;      /* when stopping was first seen, 0 before */
     int shed_wanted;            /* keep-alive connections to close once the batch is done */
+    int32_t pid;                /* getpid(), for the scoreboard; not a vDSO call */
 } listener_t;
 
 static void
@@ -204,7 +205,7 @@ listener_set_accepting(listener_t *l, int on)
             log_error(EV_LOG_ERR, errno, "EVH00201", "epoll_ctl on listening socket failed");
     }
     l->accepting = on;
-    sb_process_set(c->proc, (int32_t)getpid(), c->generation, c->conf->threads_per_child,
+    sb_process_set(c->proc, l->pid, c->generation, c->conf->threads_per_child,
                    atomic_load(&c->stopping) != EV_RUNNING, !on);
 }
 
@@ -451,7 +452,7 @@ listener_check_stop(listener_t *l, apr_time_t now)
     if (l->stop_began == 0) {
         l->stop_began = now;
         listener_set_accepting(l, 0);
-        sb_process_set(c->proc, (int32_t)getpid(), c->generation, c->conf->threads_per_child, 1, 1);
+        sb_process_set(c->proc, l->pid, c->generation, c->conf->threads_per_child, 1, 1);
         if (stopping == EV_STOP_GRACEFUL)
             listener_drain_keepalive(l, now);
     }
@@ -504,6 +505,7 @@ listener_run(void *arg)
 
     memset(&l, 0, sizeof(l));
     l.c = c;
+    l.pid = (int32_t)getpid();
     /* RequestReadTimeout header=0 disables it, as in mod_reqtimeout: Timeout applies. */
     l.q[Q_READ].timeout =
         conf->header_timeout.timeout > 0 ? conf->header_timeout.timeout : conf->timeout;

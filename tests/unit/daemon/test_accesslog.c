@@ -1,6 +1,7 @@
 /*
  * test_accesslog.c — LogFormat compilation, every directive against a hand-built record,
- * common and combined lines, escaping of hostile input, truncation, files and reopen.
+ * common and combined lines, escaping of hostile input, truncation, files and reopen,
+ * buffered writing (BufferedLogs): when a buffer reaches the file, whole lines only.
  */
 #include <check.h>
 #include <dirent.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <apr_general.h>
@@ -613,6 +615,366 @@ START_TEST(test_concurrent_writers)
 }
 END_TEST
 
+/* ---- buffered writing ----------------------------------------------------------- */
+
+/* Bytes in the file at path (0 if it does not exist). */
+static size_t
+file_size(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) < 0) {
+        ck_assert_int_eq(errno, ENOENT);
+        return 0;
+    }
+    return (size_t)st.st_size;
+}
+
+/* A fresh caller-owned buffer, empty. */
+static accesslog_buf_t *
+new_buf(void)
+{
+    accesslog_buf_t *b = apr_pcalloc(pool, sizeof(*b));
+
+    ck_assert_uint_eq(b->len, 0);
+    return b;
+}
+
+/* Record i of writer `who` for a buffered test: "%r" prints "t<who> n<i> " and a pad
+ * of (i * 37) % pad_mod bytes of 'x' that varies the length. The text lives in
+ * `store` (at least pad_mod + 32 bytes). No Check calls: writer threads use it. */
+static void
+numbered_rec(accesslog_rec_t *r, char *store, size_t size, int who, int i, int pad_mod)
+{
+    int n = snprintf(store, size, "t%d n%d ", who, i);
+    size_t pad = (size_t)((i * 37) % pad_mod);
+
+    if (n < 0 || (size_t)n + pad > size)
+        abort();
+    memset(store + n, 'x', pad);
+    *r = rec;
+    r->req = NULL;
+    r->request_line = (ev_slice_t){ store, (size_t)n + pad };
+}
+
+/* Lines stay in the buffer, the file untouched, until the buffer could not take
+ * another line of ACCESSLOG_LINE_MAX; then the lines buffered so far reach the file
+ * whole and in order, and the new line starts the buffer. Lines of varied length, so
+ * that the buffer's fill level at each flush differs. */
+START_TEST(test_buffered_until_full)
+{
+    const char *path = tmp_path("access.log");
+    const apr_time_t now = T0; /* one instant: age never flushes here */
+    accesslog_buf_t *b = new_buf();
+    accesslog_t *al;
+    size_t cap = 8 * ACCESSLOG_BUF_SIZE, want_len = 0, flushed = 0;
+    char *want = apr_palloc(pool, cap); /* every line written, in order */
+    const accesslog_fmt_t *f = compile("%r");
+    int flushes = 0, i;
+
+    ck_assert_int_eq(accesslog_open(&al, path, f, pool), APR_SUCCESS);
+    for (i = 0; flushes < 4; i++) {
+        char store[300 + 32];
+        accesslog_rec_t r;
+        char line[512];
+        size_t before = b->len, n;
+        int must_flush = ACCESSLOG_BUF_SIZE - before < ACCESSLOG_LINE_MAX;
+
+        numbered_rec(&r, store, sizeof(store), 0, i, 300);
+        n = accesslog_format(f, &r, line, sizeof(line));
+        ck_assert_uint_lt(want_len + n, cap);
+        ck_assert_int_eq(accesslog_write_buffered(al, b, &r, now), APR_SUCCESS);
+        if (must_flush) {
+            /* Everything before this line, nothing of it. */
+            char *text;
+            size_t len;
+
+            flushes++;
+            flushed = want_len;
+            text = slurp(path, &len);
+            ck_assert_uint_eq(len, flushed);
+            ck_assert(memcmp(text, want, len) == 0);
+            ck_assert_int_eq(text[len - 1], '\n');
+            ck_assert_uint_eq(b->len, n);
+        } else {
+            ck_assert_msg(file_size(path) == flushed, "line %d reached the file early", i);
+            ck_assert_uint_eq(b->len, before + n);
+        }
+        ck_assert_uint_le(b->len, ACCESSLOG_BUF_SIZE);
+        memcpy(want + want_len, line, n);
+        want_len += n;
+    }
+    ck_assert_int_eq(accesslog_flush(al, b), APR_SUCCESS);
+    ck_assert_uint_eq(b->len, 0);
+    {
+        size_t len;
+        char *text = slurp(path, &len);
+
+        ck_assert_uint_eq(len, want_len);
+        ck_assert(memcmp(text, want, len) == 0);
+    }
+    ck_assert_uint_eq(accesslog_errors(al, NULL), 0);
+}
+END_TEST
+
+/* Lines of the maximal length: two fit (the second exactly fills the buffer), the
+ * third makes the buffer write the two, whole. */
+START_TEST(test_buffered_maximal_lines)
+{
+    const char *path = tmp_path("access.log");
+    size_t big_len = 2 * ACCESSLOG_LINE_MAX;
+    char *big = apr_palloc(pool, big_len);
+    accesslog_buf_t *b = new_buf();
+    http_field_t one[1];
+    accesslog_t *al;
+    size_t len;
+    char *text;
+
+    memset(big, 'u', big_len);
+    one[0] = (http_field_t){ SL("User-Agent"), { big, big_len } };
+    req.fields = one;
+    req.nfields = 1;
+    ck_assert_int_eq(accesslog_open(&al, path, compile(COMBINED), pool), APR_SUCCESS);
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, T0), APR_SUCCESS);
+    ck_assert_uint_eq(b->len, ACCESSLOG_LINE_MAX);
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, T0), APR_SUCCESS);
+    ck_assert_uint_eq(b->len, 2 * ACCESSLOG_LINE_MAX);
+    ck_assert_uint_eq(file_size(path), 0);
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, T0), APR_SUCCESS);
+    ck_assert_uint_eq(b->len, ACCESSLOG_LINE_MAX);
+    text = slurp(path, &len);
+    ck_assert_uint_eq(len, 2 * ACCESSLOG_LINE_MAX);
+    for (size_t k = 0; k < 2; k++) {
+        char *line = text + k * ACCESSLOG_LINE_MAX;
+
+        ck_assert_ptr_eq(memchr(line, '\n', ACCESSLOG_LINE_MAX), line + ACCESSLOG_LINE_MAX - 1);
+        ck_assert(strncmp(line, "192.0.2.7 - - [", 15) == 0);
+    }
+    ck_assert_int_eq(accesslog_flush(al, b), APR_SUCCESS);
+    ck_assert_uint_eq(file_size(path), 3 * ACCESSLOG_LINE_MAX);
+}
+END_TEST
+
+/* The buffer reaches the file when its oldest line is ACCESSLOG_BUF_MAXAGE old at
+ * the `now` of a write (that write's line included), not a microsecond before; the
+ * next line starts a new age. */
+START_TEST(test_buffered_max_age)
+{
+    const char *path = tmp_path("access.log");
+    const apr_time_t t = apr_time_from_sec(1000), age = ACCESSLOG_BUF_MAXAGE;
+    accesslog_buf_t *b = new_buf();
+    accesslog_t *al;
+
+    ck_assert_int_eq(accesslog_open(&al, path, compile("%>s"), pool), APR_SUCCESS);
+    rec.status = 201;
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, t), APR_SUCCESS);
+    rec.status = 202;
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, t + age - 1), APR_SUCCESS);
+    ck_assert_uint_eq(file_size(path), 0);
+    ck_assert_uint_eq(b->len, 8);
+    rec.status = 203;
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, t + age), APR_SUCCESS);
+    ck_assert_uint_eq(b->len, 0);
+    ck_assert_str_eq(slurp(path, NULL), "201\n202\n203\n");
+
+    /* The age counts from the first line after the flush. */
+    rec.status = 204;
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, t + age + 1), APR_SUCCESS);
+    rec.status = 205;
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, t + 2 * age), APR_SUCCESS);
+    ck_assert_str_eq(slurp(path, NULL), "201\n202\n203\n");
+    rec.status = 206;
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, t + 2 * age + 1), APR_SUCCESS);
+    ck_assert_uint_eq(b->len, 0);
+    ck_assert_str_eq(slurp(path, NULL), "201\n202\n203\n204\n205\n206\n");
+
+    /* A line after a long quiet spell is not old by itself. */
+    rec.status = 207;
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, t + 100 * age), APR_SUCCESS);
+    ck_assert_uint_eq(b->len, 4);
+    ck_assert_uint_eq(file_size(path), 24);
+}
+END_TEST
+
+/* accesslog_flush writes everything buffered and empties the buffer; an empty
+ * buffer writes nothing (not even an empty write: /dev/full would count it). */
+START_TEST(test_buffered_flush)
+{
+    const char *path = tmp_path("access.log");
+    accesslog_buf_t *b = new_buf();
+    accesslog_t *al, *full;
+    apr_status_t last = -1;
+
+    ck_assert_int_eq(accesslog_open(&al, path, compile("%>s %U"), pool), APR_SUCCESS);
+    ck_assert_int_eq(accesslog_flush(al, b), APR_SUCCESS);
+    ck_assert_uint_eq(file_size(path), 0);
+    for (int i = 0; i < 3; i++) {
+        rec.status = 200 + i;
+        ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, T0 + i), APR_SUCCESS);
+    }
+    ck_assert_uint_eq(file_size(path), 0);
+    ck_assert_int_eq(accesslog_flush(al, b), APR_SUCCESS);
+    ck_assert_uint_eq(b->len, 0);
+    ck_assert_str_eq(slurp(path, NULL), "200 /a/b.html\n201 /a/b.html\n202 /a/b.html\n");
+    ck_assert_int_eq(accesslog_flush(al, b), APR_SUCCESS);
+    ck_assert_uint_eq(file_size(path), 42);
+
+    /* Buffered and unbuffered writes to one log keep their own order per call. */
+    rec.status = 299;
+    ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, T0), APR_SUCCESS);
+    rec.status = 300;
+    ck_assert_int_eq(accesslog_write(al, &rec), APR_SUCCESS);
+    ck_assert_int_eq(accesslog_flush(al, b), APR_SUCCESS);
+    ck_assert_str_eq(slurp(path, NULL) + 42, "300 /a/b.html\n299 /a/b.html\n");
+    ck_assert_uint_eq(accesslog_errors(al, NULL), 0);
+
+    ck_assert_int_eq(accesslog_open(&full, "/dev/full", compile("%s"), pool), APR_SUCCESS);
+    ck_assert_int_eq(accesslog_flush(full, new_buf()), APR_SUCCESS);
+    ck_assert_uint_eq(accesslog_errors(full, &last), 0);
+    ck_assert_int_eq(last, APR_SUCCESS);
+}
+END_TEST
+
+/* A buffer whose write fails: the failure is returned by the call that flushed
+ * (explicit, full, aged), counted once per write, and the lines are dropped. */
+START_TEST(test_buffered_write_errors)
+{
+    accesslog_buf_t *b = new_buf();
+    accesslog_t *al;
+    apr_status_t last = 0, rv;
+    int i;
+
+    ck_assert_int_eq(accesslog_open(&al, "/dev/full", compile("%r"), pool), APR_SUCCESS);
+    /* Buffering writes nothing, so nothing fails yet. */
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(accesslog_write_buffered(al, b, &rec, T0), APR_SUCCESS);
+    ck_assert_uint_eq(accesslog_errors(al, NULL), 0);
+    ck_assert_int_eq(accesslog_flush(al, b), APR_FROM_OS_ERROR(ENOSPC));
+    ck_assert_uint_eq(b->len, 0);
+    ck_assert_uint_eq(accesslog_errors(al, &last), 1);
+    ck_assert_int_eq(last, APR_FROM_OS_ERROR(ENOSPC));
+    ck_assert_int_eq(accesslog_flush(al, b), APR_SUCCESS); /* dropped, not retried */
+    ck_assert_uint_eq(accesslog_errors(al, NULL), 1);
+
+    /* Full: the call that has to make room reports it; its own line stays. */
+    for (i = 0; i < 100000; i++) {
+        size_t before = b->len;
+
+        rv = accesslog_write_buffered(al, b, &rec, T0);
+        if (ACCESSLOG_BUF_SIZE - before < ACCESSLOG_LINE_MAX) {
+            ck_assert_int_eq(rv, APR_FROM_OS_ERROR(ENOSPC));
+            break;
+        }
+        ck_assert_int_eq(rv, APR_SUCCESS);
+    }
+    ck_assert_int_lt(i, 100000);
+    ck_assert_uint_eq(accesslog_errors(al, NULL), 2);
+    ck_assert_uint_eq(b->len, sizeof(request_line)); /* the line and its newline */
+
+    /* Aged: the write that finds the oldest line a second old reports it. */
+    rv = accesslog_write_buffered(al, b, &rec, T0 + ACCESSLOG_BUF_MAXAGE);
+    ck_assert_int_eq(rv, APR_FROM_OS_ERROR(ENOSPC));
+    ck_assert_uint_eq(b->len, 0);
+    ck_assert_uint_eq(accesslog_errors(al, &last), 3);
+    ck_assert_int_eq(last, APR_FROM_OS_ERROR(ENOSPC));
+}
+END_TEST
+
+#define BUF_WRITERS 4
+#define BUF_LINES   20000
+#define BUF_PAD     300
+
+typedef struct {
+    accesslog_t *al;
+    int id;
+    int failures;
+    int flushes; /* calls after which the buffer held less: it reached the file */
+} buf_writer_t;
+
+/* One thread, one buffer; a clock that moves 1 ms per line, so buffers reach the
+ * file both full and aged, at different moments in each thread. */
+static void *
+buf_writer_main(void *arg)
+{
+    buf_writer_t *w = arg;
+    accesslog_buf_t *b = calloc(1, sizeof(*b));
+    apr_time_t now = T0 + w->id * 12345;
+
+    if (b == NULL) {
+        w->failures = -1;
+        return NULL;
+    }
+    for (int i = 0; i < BUF_LINES; i++) {
+        char store[BUF_PAD + 64];
+        accesslog_rec_t r;
+
+        size_t before = b->len;
+
+        numbered_rec(&r, store, sizeof(store), w->id, i, BUF_PAD);
+        r.body_bytes = i;
+        if (accesslog_write_buffered(w->al, b, &r, now) != APR_SUCCESS)
+            w->failures++;
+        if (b->len <= before)
+            w->flushes++;
+        now += 1000;
+    }
+    if (accesslog_flush(w->al, b) != APR_SUCCESS)
+        w->failures++;
+    free(b);
+    return NULL;
+}
+
+/* Threads with their own buffers share one log: every line arrives exactly once,
+ * whole (no line is cut by another thread's), and each thread's lines in order. */
+START_TEST(test_buffered_concurrent_writers)
+{
+    pthread_t threads[BUF_WRITERS];
+    buf_writer_t writers[BUF_WRITERS];
+    int next[BUF_WRITERS] = { 0 };
+    accesslog_t *al;
+    char *text, *line, *nl;
+    size_t lines = 0;
+
+    ck_assert_int_eq(accesslog_open(&al, tmp_path("access.log"), compile("%r %B"), pool),
+                     APR_SUCCESS);
+    for (int t = 0; t < BUF_WRITERS; t++) {
+        writers[t] = (buf_writer_t){ al, t, 0, 0 };
+        ck_assert_int_eq(pthread_create(&threads[t], NULL, buf_writer_main, &writers[t]), 0);
+    }
+    for (int t = 0; t < BUF_WRITERS; t++) {
+        ck_assert_int_eq(pthread_join(threads[t], NULL), 0);
+        ck_assert_int_eq(writers[t].failures, 0);
+        ck_assert_int_gt(writers[t].flushes, 10);
+    }
+    text = slurp(tmp_path("access.log"), NULL);
+    for (line = text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+        int t, i, bytes, pad_end = 0, consumed = 0;
+
+        *nl = '\0';
+        ck_assert_msg(sscanf(line, "t%d n%d %n", &t, &i, &pad_end) == 2 && pad_end > 0,
+                      "mangled line <%.80s>", line);
+        ck_assert_msg(t >= 0 && t < BUF_WRITERS && i >= 0 && i < BUF_LINES, "line <%.80s>",
+                      line);
+        for (int k = 0; k < (i * 37) % BUF_PAD; k++)
+            ck_assert_msg(line[pad_end + k] == 'x', "torn line <%.80s>", line);
+        ck_assert_msg(sscanf(line + pad_end + (i * 37) % BUF_PAD, " %d%n", &bytes, &consumed) ==
+                              1 &&
+                          strlen(line) == (size_t)(pad_end + (i * 37) % BUF_PAD + consumed),
+                      "torn line <%.80s>", line);
+        ck_assert_int_eq(bytes, i);
+        /* Once each, in each thread's order (a lost or repeated line shows here). */
+        ck_assert_msg(i == next[t], "thread %d: line %d where %d was due", t, i, next[t]);
+        next[t]++;
+        lines++;
+    }
+    ck_assert_str_eq(line, "");
+    ck_assert_uint_eq(lines, BUF_WRITERS * BUF_LINES);
+    for (int t = 0; t < BUF_WRITERS; t++)
+        ck_assert_int_eq(next[t], BUF_LINES);
+    ck_assert_uint_eq(accesslog_errors(al, NULL), 0);
+}
+END_TEST
+
 static Suite *
 accesslog_suite(void)
 {
@@ -642,6 +1004,12 @@ accesslog_suite(void)
     tcase_add_test(files, test_write_errors_counted);
     tcase_add_test(files, test_write_long_line);
     tcase_add_test(files, test_concurrent_writers);
+    tcase_add_test(files, test_buffered_until_full);
+    tcase_add_test(files, test_buffered_maximal_lines);
+    tcase_add_test(files, test_buffered_max_age);
+    tcase_add_test(files, test_buffered_flush);
+    tcase_add_test(files, test_buffered_write_errors);
+    tcase_add_test(files, test_buffered_concurrent_writers);
     suite_add_tcase(s, files);
     return s;
 }
