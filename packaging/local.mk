@@ -51,4 +51,4 @@ EXTRA_DIST += LICENSE %reldir%/build-deb.sh \
 	%reldir%/debian/evhttpd.postinst %reldir%/debian/evhttpd.postrm \
 	%reldir%/debian/evhttpd.lintian-overrides \
 	%reldir%/rpm/evhttpd.spec %reldir%/rpm/build-rpm.sh \
-	tests/package/deb-install.sh tests/package/same-tree.sh
+	tests/package/deb-install.sh tests/package/same-tree.sh tests/valgrind/memcheck.sh
