@@ -724,6 +724,14 @@ sb_clamp64(int64_t v)
     return v < 0 ? 0 : v;
 }
 
+/* A gauge read from shared memory: never negative, and small enough that summing
+ * every process's cannot overflow a reader's int64_t. */
+static int64_t
+sb_clamp_gauge(int64_t v)
+{
+    return v < 0 ? 0 : v > SB_GAUGE_MAX ? SB_GAUGE_MAX : v;
+}
+
 static int32_t
 sb_clamp32(int32_t v)
 {
@@ -805,10 +813,10 @@ sb_snapshot_process(sb_t *sb, unsigned slot, sb_process_snap_t *out)
     out->threads = sb_clamp32(out->threads);
     out->quiescing = out->quiescing != 0;
     out->not_accepting = out->not_accepting != 0;
-    out->connections = sb_clamp64(atomic_load_explicit(&r->connections, memory_order_relaxed));
-    out->keepalive = sb_clamp64(atomic_load_explicit(&r->keepalive, memory_order_relaxed));
-    out->writing = sb_clamp64(atomic_load_explicit(&r->writing, memory_order_relaxed));
-    out->closing = sb_clamp64(atomic_load_explicit(&r->closing, memory_order_relaxed));
+    out->connections = sb_clamp_gauge(atomic_load_explicit(&r->connections, memory_order_relaxed));
+    out->keepalive = sb_clamp_gauge(atomic_load_explicit(&r->keepalive, memory_order_relaxed));
+    out->writing = sb_clamp_gauge(atomic_load_explicit(&r->writing, memory_order_relaxed));
+    out->closing = sb_clamp_gauge(atomic_load_explicit(&r->closing, memory_order_relaxed));
     out->requests = atomic_load_explicit(&r->requests, memory_order_relaxed);
     out->bytes = atomic_load_explicit(&r->bytes, memory_order_relaxed);
     out->accepted = atomic_load_explicit(&r->accepted, memory_order_relaxed);

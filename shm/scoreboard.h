@@ -219,6 +219,9 @@ void sb_worker_count(sb_worker_t *w, uint64_t bytes, int64_t duration);
 void sb_worker_begin(sb_worker_t *w);
 void sb_worker_end(sb_worker_t *w);
 
+/* The largest gauge (connections, keep-alive, writing, closing) a snapshot reports. */
+#define SB_GAUGE_MAX INT64_C(2147483647)
+
 /* Consistent copies for readers. */
 typedef struct {
     int32_t pid;                                      /* >= 0; display only, never signal it */
@@ -247,7 +250,8 @@ typedef struct {
 /*
  * sb_snapshot_process / sb_snapshot_worker: copy one record into caller storage;
  * APR_EINVAL (and *out untouched) for an index out of range, else APR_SUCCESS.
- * Gauges are clamped to be >= 0, strings NUL-terminated, unknown states '?'. Bounded
+ * Gauges are clamped to 0..SB_GAUGE_MAX (so that a reader's sums over every process
+ * cannot overflow), strings NUL-terminated, unknown states '?'. Bounded
  * retries (about 100, yielding the CPU after the first few): a writer killed
  * mid-update leaves the last copy flagged consistent = 0, never a hang. Thread-safe;
  * work on read-only and read-write mappings alike.
