@@ -70,6 +70,8 @@ typedef struct {
     apr_time_t stop_began;      /* when stopping was first seen, 0 before */
     int shed_wanted;            /* keep-alive connections to close once the batch is done */
     int32_t pid;                /* getpid(), for the scoreboard; not a vDSO call */
+    apr_time_t sibling_checked; /* when listener_sibling_has_idle last read the scoreboard */
+    int sibling_idle;           /* what it found */
 } listener_t;
 
 static void
@@ -248,6 +250,8 @@ listener_accept_error(listener_t *l, int err, apr_time_t now)
                   (unsigned long long)suppressed);
 }
 
+static int listener_sibling_has_idle(listener_t *l, apr_time_t now);
+
 static void
 listener_accept(listener_t *l, int idx, apr_time_t now)
 {
@@ -274,8 +278,9 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
              * child would wait too, so let them reconnect to a child that has workers.
              * Workers still asleep are not busy: they were reserved for connections
              * queued behind the running ones (fdqueue_set_concurrency), a backlog the
-             * running workers clear in moments. */
-            if (n == 0 && fdqueue_sleepers(c->queue) == 0)
+             * running workers clear in moments. And a keep-alive connection holds no
+             * worker: closing one helps only if another child can take its client. */
+            if (n == 0 && fdqueue_sleepers(c->queue) == 0 && listener_sibling_has_idle(l, now))
                 l->shed_wanted += 8;
             atomic_store(&c->listener_wait, 1);
             listener_set_accepting(l, 0);
@@ -473,6 +478,30 @@ listener_check_stop(listener_t *l, apr_time_t now)
         return 1;
     }
     return atomic_load(&c->connections) == 0;
+}
+
+/* Whether another accepting child of our generation has an idle worker, as the
+ * scoreboard says (a hint, read at most every 100 ms: this runs on every accept
+ * pass while the child is saturated). */
+static int
+listener_sibling_has_idle(listener_t *l, apr_time_t now)
+{
+    child_t *c = l->c;
+    unsigned slot, n = sb_server_limit(c->env->sb);
+
+    if (now - l->sibling_checked < apr_time_from_msec(100) && now >= l->sibling_checked)
+        return l->sibling_idle;
+    l->sibling_checked = now;
+    l->sibling_idle = 0;
+    for (slot = 0; slot < n && !l->sibling_idle; slot++) {
+        sb_process_snap_t ps;
+
+        if (slot == c->slot || sb_snapshot_process(c->env->sb, slot, &ps) != APR_SUCCESS)
+            continue;
+        l->sibling_idle = ps.pid != 0 && ps.generation == c->generation && !ps.quiescing &&
+                          !ps.not_accepting && ps.idle_workers > 0;
+    }
+    return l->sibling_idle;
 }
 
 static void
