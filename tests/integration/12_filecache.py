@@ -1,8 +1,9 @@
 """The per-worker cache of small files (FileCacheSize, FileCacheMaxFileSize) against
 the real daemon: GET, HEAD, ranges and conditionals answered the same whether a file
 comes from the cache or from sendfile; changes on disk (rewrite, rename, delete,
-chmod, a new DirectoryIndex file) seen within 3 s (the cache revalidates at most
-once a second); files at and above the size limit; a budget small enough to evict.
+chmod, a new DirectoryIndex file, a skipped index file that becomes usable) seen
+within 3 s (the cache revalidates at most once a second); files at and above the
+size limit; a budget small enough to evict.
 
 Each class runs the same checks against its own daemon: the cache with explicit
 limits, a budget that keeps only a few files, and the cache off (FileCacheSize 0).
@@ -33,6 +34,14 @@ def pattern(n, seed=0):
 
 SMALL = pattern(3000)
 TORN = ("torn", None)  # the connection closed mid-answer (a file shrank under sendfile)
+
+
+def aged(path):
+    """Date the file a minute back: Last-Modified is clamped to Date for a file from
+    the current second (or later, by a finer file system clock), so a file seen
+    both before and after that second would answer two Last-Modified values."""
+    t = time.time() - 60
+    os.utime(path, (t, t))
 
 
 def child_euid(server):
@@ -287,6 +296,42 @@ class FileCacheChecks:
         self.wait_for("/d/", (200, high), lambda got: got == (200, low))
         self.assert_file("/d/", high, "text/html")
         self.assertEqual(self.answer("/d/index.htm"), (200, low))
+
+    def test_directory_index_unreadable_then_readable(self):
+        """A first-ranked index.html that cannot be opened (mode 000) is skipped for
+        index.htm; made readable again (chmod changes neither the directory nor
+        index.htm, which is all a cached answer could be checked against), it is
+        served within the revalidation time."""
+        low = b"the index.htm, second in DirectoryIndex\n"
+        high = b"the index.html, made readable again\n"
+        aged(self.s.write("idx-chmod/index.htm", low))
+        aged(self.s.write("idx-chmod/index.html", high))
+        if child_euid(self.s) == 0:
+            self.skipTest("the daemon's children run as root")  # as in test_chmod_000
+        os.chmod(self.s.path("idx-chmod/index.html"), 0)
+        self.warm("/idx-chmod/", low)
+        self.assert_file("/idx-chmod/", low, "text/html")
+        os.chmod(self.s.path("idx-chmod/index.html"), 0o644)
+        self.wait_for("/idx-chmod/", (200, high), lambda got: got == (200, low))
+        self.assert_file("/idx-chmod/", high, "text/html")
+
+    def test_directory_index_dangling_link_gets_its_target(self):
+        """A first-ranked index.html that is a symbolic link to a file not there yet
+        is skipped for index.htm; once the target appears (in another directory, so
+        nothing in this one changes) it is served within the revalidation time."""
+        low = b"the index.htm, second in DirectoryIndex\n"
+        high = b"the target of index.html, arrived late\n"
+        self.s.write("idx-link-targets/other.txt", b"keeps the directory\n")
+        aged(self.s.write("idx-link/index.htm", low))
+        os.symlink("../idx-link-targets/late.html", self.s.path("idx-link/index.html"))
+        self.warm("/idx-link/", low)
+        self.assert_file("/idx-link/", low, "text/html")
+        # added whole (written aside, renamed in), so that no answer is half of it
+        aged(self.s.write("idx-link-targets/.late.tmp", high))
+        os.replace(self.s.path("idx-link-targets/.late.tmp"),
+                   self.s.path("idx-link-targets/late.html"))
+        self.wait_for("/idx-link/", (200, high), lambda got: got == (200, low))
+        self.assert_file("/idx-link/", high, "text/html")
 
 
 class CacheOnTest(FileCacheChecks, unittest.TestCase):

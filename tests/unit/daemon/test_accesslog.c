@@ -953,8 +953,7 @@ START_TEST(test_buffered_concurrent_writers)
         *nl = '\0';
         ck_assert_msg(sscanf(line, "t%d n%d %n", &t, &i, &pad_end) == 2 && pad_end > 0,
                       "mangled line <%.80s>", line);
-        ck_assert_msg(t >= 0 && t < BUF_WRITERS && i >= 0 && i < BUF_LINES, "line <%.80s>",
-                      line);
+        ck_assert_msg(t >= 0 && t < BUF_WRITERS && i >= 0 && i < BUF_LINES, "line <%.80s>", line);
         for (int k = 0; k < (i * 37) % BUF_PAD; k++)
             ck_assert_msg(line[pad_end + k] == 'x', "torn line <%.80s>", line);
         ck_assert_msg(sscanf(line + pad_end + (i * 37) % BUF_PAD, " %d%n", &bytes, &consumed) ==

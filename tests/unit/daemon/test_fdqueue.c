@@ -2,6 +2,8 @@
  * test_fdqueue.c — the lock-free pieces of the listener/worker hand-off: lfstack
  * (Treiber stack) and fdqueue (MPMC ring + idle-worker accounting).
  *
+ * The before-sleep hook: run by the worker itself, only when the ring is empty.
+ *
  * Threads never call Check: they record what they saw and the test thread asserts.
  * Waiting for another thread is a bounded spin on an observable condition (with
  * sched_yield), never a sleep. The stress cases shrink under ThreadSanitizer.
@@ -13,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include <apr_general.h>
@@ -862,6 +865,172 @@ START_TEST(test_fdqueue_wake_limit)
 }
 END_TEST
 
+/* ---- the before-sleep hook ----------------------------------------------------- */
+
+#define HOOK_MAX 16
+
+/* What the hook saw, each call in order; written by the worker's own thread only,
+ * published by the seq_cst increment of `calls` that follows. */
+typedef struct {
+    fdqueue_t *q;
+    atomic_int calls;           /* hook calls so far */
+    atomic_int got;             /* items the worker took */
+    pthread_t thread[HOOK_MAX]; /* pthread_self() in each call */
+    int got_at[HOOK_MAX];       /* items taken before each call */
+    int idlers_at[HOOK_MAX];    /* fdqueue_idlers() in each call */
+    int push_in_call;           /* 1-based call that pushes item 1000 itself, or 0 */
+    apr_status_t rv;
+    pthread_t worker;
+} hooked_t;
+
+static void
+record_hook(void *baton)
+{
+    hooked_t *h = baton;
+    int n = load_int(&h->calls);
+
+    if (n < HOOK_MAX) {
+        h->thread[n] = pthread_self();
+        h->got_at[n] = load_int(&h->got);
+        h->idlers_at[n] = fdqueue_idlers(h->q);
+    }
+    /* An item queued while the hook runs: no sleeper is registered to wake. */
+    if (n + 1 == h->push_in_call)
+        fdqueue_push(h->q, TEST_ITEM(1000), 0);
+    atomic_fetch_add(&h->calls, 1);
+}
+
+static void *
+hooked_main(void *arg)
+{
+    hooked_t *h = arg;
+    void *item;
+
+    while ((h->rv = fdqueue_pop(h->q, &item)) == APR_SUCCESS)
+        atomic_fetch_add(&h->got, 1);
+    return NULL;
+}
+
+static void
+hooked_start(hooked_t *h, fdqueue_t *q, int push_in_call)
+{
+    memset(h, 0, sizeof(*h));
+    h->q = q;
+    h->push_in_call = push_in_call;
+    atomic_init(&h->calls, 0);
+    atomic_init(&h->got, 0);
+    fdqueue_set_before_sleep(q, record_hook, h);
+}
+
+/* The hook runs in the worker, once it has nothing left to take and before it sleeps:
+ * not while items are queued (five pushed before it starts are all taken first), once
+ * per trip to sleep, and an item pushed after it is still received. */
+START_TEST(test_fdqueue_before_sleep)
+{
+    enum { FIRST = 5 };
+    fdqueue_t *q;
+    hooked_t h;
+
+    ck_assert_int_eq(fdqueue_create(&q, 8, NULL, NULL, pool), APR_SUCCESS);
+    hooked_start(&h, q, 0);
+    for (unsigned i = 0; i < FIRST; i++)
+        ck_assert_int_eq(fdqueue_push(q, TEST_ITEM(i), 0), APR_SUCCESS);
+    ck_assert_int_eq(pthread_create(&h.worker, NULL, hooked_main, &h), 0);
+
+    /* Asleep: the hook ran exactly once, after the last queued item was taken. */
+    ck_assert(wait_sleepers(q, 1));
+    ck_assert_int_eq(load_int(&h.calls), 1);
+    ck_assert(pthread_equal(h.thread[0], h.worker));
+    ck_assert_int_eq(h.got_at[0], FIRST);
+    ck_assert_int_eq(h.idlers_at[0], 1); /* the ring was empty: one idle worker */
+    ck_assert_int_eq(load_int(&h.got), FIRST);
+
+    /* Woken for one item: taken, then the hook again before the next sleep. */
+    ck_assert_int_eq(fdqueue_push(q, TEST_ITEM(FIRST), 0), APR_SUCCESS);
+    ck_assert(wait_int(&h.got, FIRST + 1));
+    ck_assert(wait_int(&h.calls, 2));
+    ck_assert(wait_sleepers(q, 1));
+    ck_assert_int_eq(load_int(&h.calls), 2);
+    ck_assert(pthread_equal(h.thread[1], h.worker));
+    ck_assert_int_eq(h.got_at[1], FIRST + 1);
+    ck_assert_int_eq(h.idlers_at[1], 1);
+
+    /* Terminate wakes it for good; a worker leaving does not run the hook. */
+    fdqueue_terminate(q);
+    ck_assert_int_eq(pthread_join(h.worker, NULL), 0);
+    ck_assert_int_eq(h.rv, APR_EOF);
+    ck_assert_int_eq(load_int(&h.calls), 2);
+    ck_assert_int_eq(load_int(&h.got), FIRST + 1);
+    ck_assert_int_eq(fdqueue_idlers(q), 0);
+}
+END_TEST
+
+/* An item pushed while the hook runs (no sleeper registered yet, so the push wakes
+ * nobody) is found by the worker right after the hook, not left until the next push. */
+START_TEST(test_fdqueue_before_sleep_push_during_hook)
+{
+    fdqueue_t *q;
+    hooked_t h;
+
+    ck_assert_int_eq(fdqueue_create(&q, 8, NULL, NULL, pool), APR_SUCCESS);
+    fdqueue_set_concurrency(q, 1, 1);
+    hooked_start(&h, q, 1);
+    ck_assert_int_eq(pthread_create(&h.worker, NULL, hooked_main, &h), 0);
+    ck_assert(wait_int(&h.got, 1));
+    ck_assert(wait_sleepers(q, 1));
+    ck_assert_int_eq(load_int(&h.calls), 2);
+    ck_assert_int_eq(h.got_at[0], 0);
+    ck_assert_int_eq(h.got_at[1], 1);
+    fdqueue_terminate(q);
+    ck_assert_int_eq(pthread_join(h.worker, NULL), 0);
+    ck_assert_int_eq(h.rv, APR_EOF);
+    ck_assert_int_eq(load_int(&h.got), 1);
+}
+END_TEST
+
+/* The hook of several workers: which threads ran it. */
+typedef struct {
+    atomic_int calls;
+    pthread_t thread[HOOK_MAX];
+} thread_log_t;
+
+static void
+log_thread(void *baton)
+{
+    thread_log_t *l = baton;
+    int n = atomic_fetch_add(&l->calls, 1);
+
+    if (n < HOOK_MAX)
+        l->thread[n] = pthread_self();
+}
+
+/* Several workers: each runs the hook in its own thread before its first sleep. */
+START_TEST(test_fdqueue_before_sleep_each_worker)
+{
+    enum { N = 3 };
+    thread_log_t l;
+    worker_t ws[N];
+    fdqueue_t *q;
+
+    ck_assert_int_eq(fdqueue_create(&q, 8, NULL, NULL, pool), APR_SUCCESS);
+    atomic_init(&l.calls, 0);
+    fdqueue_set_before_sleep(q, log_thread, &l);
+    start_workers(ws, N, &(worker_t){ .q = q });
+    ck_assert(wait_sleepers(q, N));
+    ck_assert_int_eq(load_int(&l.calls), N);
+    for (unsigned i = 0; i < N; i++) {
+        int found = 0;
+
+        for (unsigned k = 0; k < N; k++)
+            found += pthread_equal(l.thread[k], ws[i].thread) != 0;
+        ck_assert_msg(found == 1, "worker %u ran the hook %d times", i, found);
+    }
+    fdqueue_terminate(q);
+    join_workers(ws, N);
+    ck_assert_int_eq(load_int(&l.calls), N);
+}
+END_TEST
+
 /* ---- fdqueue stress ------------------------------------------------------------ */
 
 #define STRESS_PRODUCERS 2
@@ -983,6 +1152,9 @@ fdqueue_suite(void)
     tcase_add_test(tc_workers, test_fdqueue_handoff);
     tcase_add_loop_test(tc_workers, test_fdqueue_wake_limit, 0,
                         sizeof(wake_cases) / sizeof(wake_cases[0]));
+    tcase_add_test(tc_workers, test_fdqueue_before_sleep);
+    tcase_add_test(tc_workers, test_fdqueue_before_sleep_push_during_hook);
+    tcase_add_test(tc_workers, test_fdqueue_before_sleep_each_worker);
     tcase_add_loop_test(tc_workers, test_fdqueue_stress, 0,
                         sizeof(stress_limits) / sizeof(stress_limits[0]));
     suite_add_tcase(s, tc_workers);
