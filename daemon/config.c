@@ -776,7 +776,7 @@ config_read_strings(config_ctx_t *ctx, const char *label, const apr_array_header
 /* ---- end of loading ---- */
 
 static void
-config_resolve_paths(config_ctx_t *ctx)
+config_resolve_paths(config_ctx_t *ctx, const char *main_file)
 {
     ev_config_t *c = ctx->cfg;
     const char **field, *root, *raw;
@@ -788,10 +788,18 @@ config_resolve_paths(config_ctx_t *ctx)
         field = (const char **)((char *)c + config_paths[i].offset);
         raw = *field ? *field : config_paths[i].dflt;
         root = config_paths[i].in_runtime ? c->runtime_dir : c->server_root;
-        if (raw && (rv = config_absolute(field, root, raw, ctx->p)) != APR_SUCCESS)
-            config_error_at(ctx,
-                            apr_hash_get(ctx->set_at, config_paths[i].name, APR_HASH_KEY_STRING),
-                            "%s: %s: %s", config_paths[i].name, raw, config_strerror(ctx, rv));
+        if (raw && (rv = config_absolute(field, root, raw, ctx->p)) != APR_SUCCESS) {
+            /* A default that cannot be resolved is blamed on the directive it was
+             * resolved against, or on the file when that was not set either. */
+            const char *where =
+                apr_hash_get(ctx->set_at, config_paths[i].name, APR_HASH_KEY_STRING);
+            if (where == NULL)
+                where = apr_hash_get(
+                    ctx->set_at, config_paths[i].in_runtime ? "DefaultRuntimeDir" : "ServerRoot",
+                    APR_HASH_KEY_STRING);
+            config_error_at(ctx, where ? where : main_file, "%s: %s: %s", config_paths[i].name, raw,
+                            config_strerror(ctx, rv));
+        }
     }
     for (j = 0; j < c->custom_logs->nelts; j++) {
         ev_customlog_t *log = &APR_ARRAY_IDX(c->custom_logs, j, ev_customlog_t);
@@ -968,7 +976,7 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
     /* A file that could not be read has no Listen; saying so would only add noise. */
     if (ctx.cfg->listens->nelts == 0 && main_read)
         config_error_at(&ctx, file, "no Listen directive");
-    config_resolve_paths(&ctx);
+    config_resolve_paths(&ctx, file);
     if (ctx.cfg->directory_index->nelts == 0)
         APR_ARRAY_PUSH(ctx.cfg->directory_index, const char *) = "index.html";
     if (ctx.cfg->status_allow->nelts == 0)

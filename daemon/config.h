@@ -128,8 +128,10 @@ typedef struct {
  * applied before it and those in `post` (-c) after it; both are arrays of
  * "Directive args" strings, either may be NULL. Fills *out from pool `p`.
  * Every error and warning is appended to `msgs` (const char *, allocated from p),
- * errors as "file:line: message" (-C/-c lines are named "-C:N" / "-c:N"),
- * warnings prefixed "warning: ". Returns APR_SUCCESS, or APR_EINVAL when at least
+ * errors as "file:line: message" (-C/-c lines are named "-C:N" / "-c:N"), or as
+ * "file: message" for what concerns a whole file (unreadable, a NUL byte, no Listen,
+ * a default path that cannot be resolved with nothing set to blame), warnings
+ * prefixed "warning: ". Returns APR_SUCCESS, or APR_EINVAL when at least
  * one error was found (then *out is NULL). Not thread-safe (uses p).
  * Messages come in reading order (-C, the file with its Includes in place, -c), then
  * those of the end-of-load checks; clamp warnings (present with APR_SUCCESS) are only
