@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/uio.h>
 
 #include <apr_strings.h>
 #include <apr_tables.h>
@@ -83,6 +84,7 @@ struct accesslog_t {
     const accesslog_fmt_t *fmt;      /* the caller's compiled format */
     _Atomic apr_uint64_t errors;     /* failed or short writes so far */
     _Atomic apr_status_t last_error; /* status of the latest failure */
+    _Atomic int torn;                /* the file ends inside a line (a short write) */
 };
 
 /* ---- compiling ---------------------------------------------------------- */
@@ -721,25 +723,35 @@ accesslog_open(accesslog_t **out, const char *path, const accesslog_fmt_t *f, ap
     al->fmt = f;
     atomic_init(&al->errors, 0);
     atomic_init(&al->last_error, APR_SUCCESS);
+    atomic_init(&al->torn, 0);
     apr_pool_cleanup_register(p, al, al_cleanup, apr_pool_cleanup_null);
     *out = al;
     return APR_SUCCESS;
 }
 
-/* One write(2) of whole lines; a failure is counted, not retried. */
+/* One write(2) of whole lines; a failure is counted, not retried. A short write (the
+ * disk filled up) leaves part of a line in the file: the next write that succeeds
+ * starts with a newline, so that the cut line cannot run into the next one. */
 static apr_status_t
 al_write_all(accesslog_t *al, const char *data, size_t len)
 {
+    struct iovec iov[2] = { { (void *)"\n", 1 }, { (void *)data, len } };
+    int torn = atomic_exchange_explicit(&al->torn, 0, memory_order_relaxed);
+    size_t want = len + (torn ? 1 : 0);
     apr_status_t rv;
     ssize_t n;
 
     do {
-        n = write(al->fd, data, len);
+        n = torn ? writev(al->fd, iov, 2) : write(al->fd, data, len);
     } while (n < 0 && errno == EINTR);
-    if (n == (ssize_t)len) {
+    if (n == (ssize_t)want) {
         return APR_SUCCESS;
     }
-    rv = n < 0 ? APR_FROM_OS_ERROR(errno) : APR_EINCOMPLETE;
+    if (n > 0 || (n < 0 && torn)) {
+        atomic_store_explicit(&al->torn, 1, memory_order_relaxed);
+    }
+    /* A short write to a file means no space left (or its size limit). */
+    rv = n < 0 ? APR_FROM_OS_ERROR(errno) : APR_FROM_OS_ERROR(ENOSPC);
     atomic_store_explicit(&al->last_error, rv, memory_order_relaxed);
     atomic_fetch_add_explicit(&al->errors, 1, memory_order_relaxed);
     return rv;
@@ -797,6 +809,8 @@ accesslog_reopen(accesslog_t *al)
     }
     if (dup3(fd, al->fd, O_CLOEXEC) < 0) {
         rv = APR_FROM_OS_ERROR(errno);
+    } else {
+        atomic_store_explicit(&al->torn, 0, memory_order_relaxed); /* a new file */
     }
     close(fd);
     return rv;

@@ -124,7 +124,8 @@ parent_child_exited(parent_t *P, unsigned slot, int status)
                   "child %ld exited with a fatal error, stopping the server", (long)s->pid);
         P->fatal = 1;
     } else if (WIFSIGNALED(status)) {
-        log_error(EV_LOG_ERR, 0, "EVH00403", "child %ld (slot %u) killed by signal %d%s",
+        /* Not an error when the parent sent the signal itself (parent_kill_stuck). */
+        log_error(s->killed ? EV_LOG_INFO : EV_LOG_ERR, 0, "EVH00403", "child %ld (slot %u) killed by signal %d%s",
                   (long)s->pid, slot, WTERMSIG(status), WCOREDUMP(status) ? ", core dumped" : "");
     } else if (crashed) {
         log_error(EV_LOG_ERR, 0, "EVH00404", "child %ld (slot %u) exited with status %d",
@@ -194,7 +195,29 @@ parent_hurry(parent_t *P, unsigned slot)
         return;
     s->gen->closed_early += parent_connections_of(P, slot);
     s->hurried = 1;
+    s->hurried_at = apr_time_now();
     kill(s->pid, SIGTERM);
+}
+
+/* A child told to stop at once that is still there STOP_GRACE later does not handle
+ * signals any more: stopped (SIGSTOP, a debugger) or stuck. Its connections are lost
+ * either way; SIGKILL frees its slot and lets a drain or a stop finish. */
+static void
+parent_kill_stuck(parent_t *P, apr_time_t now)
+{
+    unsigned i;
+
+    for (i = 0; i < P->nslots; i++) {
+        parent_slot_t *s = &P->slots[i];
+
+        if (s->pid == 0 || !s->hurried || s->killed || now - s->hurried_at <= STOP_GRACE)
+            continue;
+        log_error(EV_LOG_WARN, 0, "EVH00429",
+                  "child %ld (slot %u) did not stop within %d s of SIGTERM, killing it",
+                  (long)s->pid, i, (int)apr_time_sec(STOP_GRACE));
+        kill(s->pid, SIGKILL);
+        s->killed = 1;
+    }
 }
 
 /* Idle workers of a child, from its scoreboard records, clamped to ThreadsPerChild;
@@ -767,14 +790,17 @@ parent_loop(parent_t *P)
                     if (P->slots[i].pid && !P->slots[i].hurried) {
                         P->stop_closed_early += parent_connections_of(P, i);
                         P->slots[i].hurried = 1;
+                        P->slots[i].hurried_at = apr_time_now();
                         kill(P->slots[i].pid, SIGTERM);
                     }
+            parent_kill_stuck(P, apr_time_now());
             continue;
         }
         now = apr_time_now();
         if (now >= next_tick || (P->replace_now && now >= P->backoff_until)) {
             parent_reap(P);
             parent_check_drains(P, now);
+            parent_kill_stuck(P, now);
             parent_maintain(P);
             if (now >= next_tick)
                 next_tick = now + apr_time_from_sec(1);

@@ -22,6 +22,8 @@ typedef struct {
     apr_time_t started;
     int retiring; /* told to stop gracefully (surplus, or its generation drains) */
     int hurried;  /* told to stop at once */
+    apr_time_t hurried_at; /* when (SIGTERM) */
+    int killed;            /* sent SIGKILL since: it did not stop */
 } parent_slot_t;
 
 typedef struct {
