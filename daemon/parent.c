@@ -125,8 +125,9 @@ parent_child_exited(parent_t *P, unsigned slot, int status)
         P->fatal = 1;
     } else if (WIFSIGNALED(status)) {
         /* Not an error when the parent sent the signal itself (parent_kill_stuck). */
-        log_error(s->killed ? EV_LOG_INFO : EV_LOG_ERR, 0, "EVH00403", "child %ld (slot %u) killed by signal %d%s",
-                  (long)s->pid, slot, WTERMSIG(status), WCOREDUMP(status) ? ", core dumped" : "");
+        log_error(s->killed ? EV_LOG_INFO : EV_LOG_ERR, 0, "EVH00403",
+                  "child %ld (slot %u) killed by signal %d%s", (long)s->pid, slot, WTERMSIG(status),
+                  WCOREDUMP(status) ? ", core dumped" : "");
     } else if (crashed) {
         log_error(EV_LOG_ERR, 0, "EVH00404", "child %ld (slot %u) exited with status %d",
                   (long)s->pid, slot, WEXITSTATUS(status));

@@ -20,8 +20,8 @@ typedef struct {
     pid_t pid;         /* 0 when the slot is free */
     generation_t *gen; /* its generation */
     apr_time_t started;
-    int retiring; /* told to stop gracefully (surplus, or its generation drains) */
-    int hurried;  /* told to stop at once */
+    int retiring;          /* told to stop gracefully (surplus, or its generation drains) */
+    int hurried;           /* told to stop at once */
     apr_time_t hurried_at; /* when (SIGTERM) */
     int killed;            /* sent SIGKILL since: it did not stop */
 } parent_slot_t;
