@@ -44,6 +44,7 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 
+#include "accesslog.h"
 #include "ctl_server.h"
 #include "ctlframe.h"
 #include "log.h"
@@ -643,8 +644,17 @@ parent_reopen_logs(parent_t *P)
 
     if (rv != APR_SUCCESS)
         log_error(EV_LOG_ERR, rv, "EVH00423", "cannot reopen the error log");
-    for (g = P->cur; g; g = g->older)
+    for (g = P->cur; g; g = g->older) {
+        int l;
+
         parent_prepare_logs(g);
+        /* The parent's own descriptors too: a child started from now on inherits
+         * them and would otherwise write to the rotated file. */
+        for (l = 0; l < g->env.naccess_logs; l++)
+            if ((rv = accesslog_reopen(g->env.access_logs[l])) != APR_SUCCESS)
+                log_error(EV_LOG_ERR, rv, "EVH00430", "cannot reopen CustomLog %s",
+                          accesslog_path(g->env.access_logs[l]));
+    }
     for (i = 0; i < P->nslots; i++)
         if (P->slots[i].pid)
             kill(P->slots[i].pid, SIGUSR2);

@@ -128,8 +128,10 @@ reqlog_thread_done(child_t *ch)
     reqlog_bufs = NULL;
 }
 
+/* `buffered`: the caller is a worker, whose buffers are flushed before it sleeps; the
+ * listener (closing a connection it timed out) writes directly. */
 static void
-reqlog_access(conn_t *c, apr_time_t now)
+reqlog_access(conn_t *c, apr_time_t now, int buffered)
 {
     child_t *ch = c->child;
     conn_ctx_t *x = c->ctx;
@@ -153,7 +155,7 @@ reqlog_access(conn_t *c, apr_time_t now)
     rec.out_baton = &x->resp;
     for (i = 0; i < ch->env->naccess_logs; i++) {
         accesslog_t *al = ch->env->access_logs[i];
-        accesslog_buf_t *b = ch->conf->buffered_logs ? reqlog_buf(ch, i) : NULL;
+        accesslog_buf_t *b = buffered && ch->conf->buffered_logs ? reqlog_buf(ch, i) : NULL;
         apr_status_t rv =
             b ? accesslog_write_buffered(al, b, &rec, now) : accesslog_write(al, &rec);
 
@@ -175,5 +177,5 @@ reqlog_request_done(conn_t *c, int widx)
     atomic_fetch_add_explicit(&ch->proc->bytes, (uint64_t)sent, memory_order_relaxed);
     if (w)
         sb_worker_count(w, (uint64_t)sent, now - x->req_start);
-    reqlog_access(c, now);
+    reqlog_access(c, now, widx >= 0);
 }

@@ -12,7 +12,9 @@
 void reqlog_request_begin(conn_t *c, int widx, int bad);
 
 /* reqlog_request_done: the response was sent or abandoned: count it and write the
- * access log lines (into the worker's buffers with BufferedLogs On). Worker thread. */
+ * access log lines (into the worker's buffers with BufferedLogs On). A worker passes
+ * its index; the listener, closing a connection it timed out, passes -1 and writes
+ * unbuffered. */
 void reqlog_request_done(conn_t *c, int widx);
 
 /* reqlog_flush: write the calling worker's buffered access log lines now; run before

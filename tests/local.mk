@@ -91,7 +91,10 @@ INTEGRATION_TESTS = \
 	tests/integration/09_status.py \
 	tests/integration/10_units.py \
 	tests/integration/11_systemd.py \
-	tests/integration/12_filecache.py
+	tests/integration/12_filecache.py \
+	tests/integration/13_bufferedlogs.py \
+	tests/integration/14_faults.py \
+	tests/integration/15_scoreboard_garbage.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
