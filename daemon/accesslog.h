@@ -99,6 +99,7 @@ apr_status_t accesslog_write(accesslog_t *al, const accesslog_rec_t *r);
 #define ACCESSLOG_BUF_SIZE   32768
 #define ACCESSLOG_BUF_MAXAGE apr_time_from_sec(1)
 
+/* The caller owns the storage and sets len to 0 before first use. */
 typedef struct {
     size_t len;        /* bytes buffered */
     apr_time_t oldest; /* when the first of them was added */

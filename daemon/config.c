@@ -578,13 +578,13 @@ config_include_optional(config_ctx_t *ctx, const config_directive_t *d, int argc
 
 static const config_directive_t config_directives[] = {
     { "AsyncRequestWorkerFactor", config_factor, 1, 1, 0, 0, 0 },
+    { "BufferedLogs", config_flag, 1, 1, 0, CONFIG_AT(buffered_logs), 0 },
     { "ControlGroup", config_string, 1, 1, 0, CONFIG_AT(control_group), 0 },
     { "ControlSocket", config_string, 1, 1, 0, CONFIG_AT(control_socket), 0 },
     { "CustomLog", config_custom_log, 2, 2, 1, 0, 0 },
     { "DefaultRuntimeDir", config_string, 1, 1, 0, CONFIG_AT(runtime_dir), 0 },
     { "DirectoryIndex", config_directory_index, 1, -1, 1, 0, 0 },
     { "DocumentRoot", config_string, 1, 1, 0, CONFIG_AT(document_root), 0 },
-    { "BufferedLogs", config_flag, 1, 1, 0, CONFIG_AT(buffered_logs), 0 },
     { "ErrorLog", config_error_log, 1, 1, 0, CONFIG_AT(error_log), 0 },
     { "FileCacheMaxFileSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_max_file), 0 },
     { "FileCacheSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_size), 0 },
