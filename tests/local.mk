@@ -94,7 +94,9 @@ INTEGRATION_TESTS = \
 	tests/integration/12_filecache.py \
 	tests/integration/13_bufferedlogs.py \
 	tests/integration/14_faults.py \
-	tests/integration/15_scoreboard_garbage.py
+	tests/integration/15_scoreboard_garbage.py \
+	tests/integration/16_soak.py \
+	tests/integration/17_overload_restarts.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
