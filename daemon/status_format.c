@@ -647,8 +647,10 @@ status_render_prometheus(status_buf_t *b, const status_data_t *d)
     status_sum_t s;
 
     status_format_summarize(d, &s);
-    status_prom_head(b, "evhttpd_info", "gauge", "Server version; the value is always 1.");
-    status_buf_puts(b, "evhttpd_info{version=\"");
+    /* Prometheus's convention for what a build is: <name>_build_info, always 1. No
+     * label is named instance or job: Prometheus attaches those itself. */
+    status_prom_head(b, "evhttpd_build_info", "gauge", "Server version; the value is always 1.");
+    status_buf_puts(b, "evhttpd_build_info{version=\"");
     status_put_label(b, d->server_version);
     status_buf_puts(b, "\"} 1\n");
     status_prom_head(b, "evhttpd_start_time_seconds", "gauge",
