@@ -258,11 +258,10 @@ fdqueue_unreserve(fdqueue_t *q)
     fdqueue_add_idler(q);
 }
 
-/* Choose one sleeper and wake it: take its registration back, post its token.
- * `limited`: only while fewer than max_awake workers are awake. Returns 1 if a
- * sleeper was chosen. */
+/* Take one registration out of `sleepers`, if any is left; `limited`: only while
+ * fewer than max_awake workers are awake. Returns 1 if one was taken. */
 static int
-fdqueue_wake_one(fdqueue_t *q, int limited)
+fdqueue_take_sleeper(fdqueue_t *q, int limited)
 {
     int n = atomic_load_explicit(&q->sleepers, memory_order_seq_cst);
 
@@ -275,12 +274,21 @@ fdqueue_wake_one(fdqueue_t *q, int limited)
                 return 0;
         }
         if (atomic_compare_exchange_weak_explicit(&q->sleepers, &n, n - 1, memory_order_seq_cst,
-                                                  memory_order_seq_cst)) {
-            sem_post(&q->wake);
+                                                  memory_order_seq_cst))
             return 1;
-        }
     }
     return 0;
+}
+
+/* Choose one sleeper and wake it: take its registration back, post its token.
+ * Returns 1 if a sleeper was chosen. */
+static int
+fdqueue_wake_one(fdqueue_t *q, int limited)
+{
+    if (!fdqueue_take_sleeper(q, limited))
+        return 0;
+    sem_post(&q->wake);
+    return 1;
 }
 
 apr_status_t
@@ -296,19 +304,21 @@ fdqueue_push(fdqueue_t *q, void *item, int reserved)
     return APR_SUCCESS;
 }
 
+static void
+fdqueue_sem_wait(fdqueue_t *q)
+{
+    while (sem_wait(&q->wake) < 0 && errno == EINTR)
+        ;
+}
+
 /* A worker leaves the wait without having been chosen, or chosen just now: give
  * back its registration, or take the token posted for it (see the top of the file). */
 static void
 fdqueue_unregister(fdqueue_t *q)
 {
-    int n = atomic_load_explicit(&q->sleepers, memory_order_seq_cst);
-
-    while (n > 0)
-        if (atomic_compare_exchange_weak_explicit(&q->sleepers, &n, n - 1, memory_order_seq_cst,
-                                                  memory_order_seq_cst))
-            return;
-    while (sem_wait(&q->wake) < 0 && errno == EINTR)
-        ;
+    if (fdqueue_take_sleeper(q, 0))
+        return;
+    fdqueue_sem_wait(q);
 }
 
 /* The slow path of fdqueue_pop: wait until an item or termination. */
@@ -330,8 +340,7 @@ fdqueue_wait(fdqueue_t *q, void **item)
             fdqueue_unregister(q);
             return APR_EOF;
         }
-        while (sem_wait(&q->wake) < 0 && errno == EINTR)
-            ;
+        fdqueue_sem_wait(q);
         /* Chosen: the waker took the registration back. */
         if (fdqueue_ring_pop(q, item))
             break;

@@ -149,19 +149,24 @@ filecache_still_valid(const filecache_entry_t *e, int root_fd)
     return 1;
 }
 
+/* The entry for `key` (hash `h`), or NULL. */
+static filecache_entry_t *
+filecache_find(const filecache_t *fc, const char *key, size_t keylen, unsigned h)
+{
+    filecache_entry_t *e;
+
+    for (e = fc->buckets[h & (FILECACHE_BUCKETS - 1)]; e; e = e->hnext)
+        if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+            return e;
+    return NULL;
+}
+
 filecache_entry_t *
 filecache_lookup(filecache_t *fc, int root_fd, const char *key, size_t keylen, apr_time_t now)
 {
     filecache_entry_t *e;
-    unsigned h;
 
-    if (fc == NULL)
-        return NULL;
-    h = filecache_hash(key, keylen);
-    for (e = fc->buckets[h & (FILECACHE_BUCKETS - 1)]; e; e = e->hnext)
-        if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
-            break;
-    if (e == NULL)
+    if (fc == NULL || (e = filecache_find(fc, key, keylen, filecache_hash(key, keylen))) == NULL)
         return NULL;
     if (now - e->checked >= FILECACHE_VALID || now < e->checked) {
         if (!filecache_still_valid(e, root_fd)) {
@@ -200,7 +205,7 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
                  const struct stat *st, const struct stat *dir_st, apr_time_t now)
 {
     size_t pathlen, cost;
-    filecache_entry_t *e, **bucket;
+    filecache_entry_t *e, *old, **bucket;
     char *mem;
 
     if (fc == NULL || !S_ISREG(st->st_mode) || st->st_size < 0 ||
@@ -241,12 +246,8 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
 
     /* A stale entry for the same key may still be there (a racing miss elsewhere
      * cannot happen: one thread per cache), and room is made from the cold end. */
-    for (filecache_entry_t *old = fc->buckets[e->hash & (FILECACHE_BUCKETS - 1)]; old;
-         old = old->hnext)
-        if (old->hash == e->hash && old->keylen == keylen && memcmp(old->key, key, keylen) == 0) {
-            filecache_remove(fc, old);
-            break;
-        }
+    if ((old = filecache_find(fc, key, keylen, e->hash)) != NULL)
+        filecache_remove(fc, old);
     while (fc->used + cost > fc->budget && fc->lru_tail)
         filecache_remove(fc, fc->lru_tail);
     bucket = &fc->buckets[e->hash & (FILECACHE_BUCKETS - 1)];

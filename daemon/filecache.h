@@ -44,11 +44,11 @@ typedef struct filecache_entry_t {
     /* What the handler derives from `st` once and reuses on every hit: zeroed by
      * insert, written and read only by the cache's owner thread (static.c). */
     struct {
-        int valid;          /* the fields below are set */
-        apr_time_t lastmod; /* Last-Modified */
-        char etag[48];      /* ETag */
-        size_t validators;  /* bytes of head that are Last-Modified and ETag */
-        char head[256];     /* those, then Accept-Ranges and Content-Type */
+        int valid;            /* the fields below are set */
+        apr_time_t lastmod;   /* Last-Modified */
+        char etag[48];        /* ETag */
+        char validators[112]; /* the Last-Modified and ETag fields */
+        char head[256];       /* those, then Accept-Ranges and Content-Type */
     } meta;
 } filecache_entry_t;
 

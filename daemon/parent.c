@@ -187,18 +187,22 @@ parent_connections_of(parent_t *P, unsigned slot)
     return (apr_uint64_t)ps.connections;
 }
 
-/* Stop a draining child at once; what it still had open is "closed early". */
-static void
+/* Stop a draining child at once; what it still had open is "closed early" (added to
+ * its generation's count and returned). parent_kill_stuck follows up. */
+static apr_uint64_t
 parent_hurry(parent_t *P, unsigned slot)
 {
     parent_slot_t *s = &P->slots[slot];
+    apr_uint64_t n;
 
     if (s->pid == 0 || s->hurried)
-        return;
-    s->gen->closed_early += parent_connections_of(P, slot);
+        return 0;
+    n = parent_connections_of(P, slot);
+    s->gen->closed_early += n;
     s->hurried = 1;
     s->hurried_at = apr_time_now();
     kill(s->pid, SIGTERM);
+    return n;
 }
 
 /* A child told to stop at once that is still there STOP_GRACE later does not handle
@@ -798,12 +802,7 @@ parent_loop(parent_t *P)
             /* evctl graceful-stop --drain-timeout: then the rest is cut */
             if (P->stop_timeout > 0 && apr_time_now() - P->stop_began > P->stop_timeout)
                 for (i = 0; i < P->nslots; i++)
-                    if (P->slots[i].pid && !P->slots[i].hurried) {
-                        P->stop_closed_early += parent_connections_of(P, i);
-                        P->slots[i].hurried = 1;
-                        P->slots[i].hurried_at = apr_time_now();
-                        kill(P->slots[i].pid, SIGTERM);
-                    }
+                    P->stop_closed_early += parent_hurry(P, i);
             parent_kill_stuck(P, apr_time_now());
             continue;
         }

@@ -259,7 +259,7 @@ static_cache_meta(conn_t *c, static_file_t *f, const char *validators)
     int n;
 
     if (x->lastmod != apr_time_from_sec((apr_time_t)f->st.st_mtim.tv_sec) ||
-        strlen(x->etag) >= sizeof(e->meta.etag))
+        strlen(x->etag) >= sizeof(e->meta.etag) || vlen >= sizeof(e->meta.validators))
         return NULL;
     n = snprintf(e->meta.head, sizeof(e->meta.head),
                  "%sAccept-Ranges: bytes\r\nContent-Type: %s\r\n", validators, type);
@@ -267,7 +267,7 @@ static_cache_meta(conn_t *c, static_file_t *f, const char *validators)
         return NULL;
     e->meta.lastmod = x->lastmod;
     strcpy(e->meta.etag, x->etag);
-    e->meta.validators = vlen;
+    memcpy(e->meta.validators, validators, vlen + 1);
     e->meta.valid = 1;
     return e->meta.head;
 }
@@ -348,7 +348,7 @@ static_serve(conn_t *c, ev_slice_t target)
         x->lastmod = f.cached->meta.lastmod;
         memcpy(x->etag, f.cached->meta.etag, sizeof(x->etag));
         head = f.cached->meta.head;
-        validators = apr_pstrmemdup(x->preq, head, f.cached->meta.validators);
+        validators = f.cached->meta.validators;
     } else {
         x->lastmod = cond_last_modified(&f.st, x->now);
         cond_etag(&f.st, x->etag);

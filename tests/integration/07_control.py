@@ -9,11 +9,9 @@ scoreboard (sbdump), HTTP answers, files on disk, the parent's descriptors and R
 Optional tools: wrk (Debian package wrk) for the restarts under load (hammer otherwise);
 root for the permission tests (setpriv runs the clients as other users).
 """
-import contextlib
 import json
 import os
 import re
-import resource
 import selectors
 import shutil
 import signal
@@ -27,7 +25,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evtest  # noqa: E402
-from evtest import Server, wait_until  # noqa: E402
+from evtest import (Server, alive, fd_count, fd_targets, log_detail,  # noqa: E402
+                    raise_nofile, read_text, running, wait_until)
 
 EVCTL = os.environ.get("EVCTL", "")
 HAVE_EVCTL = bool(EVCTL) and os.access(EVCTL, os.X_OK)
@@ -274,38 +273,6 @@ def sb_generation(s):
     return int(m.group(1))
 
 
-def alive(pid):
-    """True while pid exists and is not a zombie."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-    except OSError:
-        return False
-    return st[st.rindex(")") + 2] != "Z"
-
-
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def fd_targets(pid):
-    out = []
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            out.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
-        except OSError:
-            pass
-    return out
-
-
-def read_text(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -323,38 +290,6 @@ def http_ok(tc, s, path="/"):
     r = s.get(path)
     tc.assertEqual(r.status, 200, r)
     return r
-
-
-def log_detail(s):
-    return lambda: s.error_log_text()[-4000:] + s.stderr_text()[-2000:]
-
-
-@contextlib.contextmanager
-def running(s):
-    """Start s; stop it at the end, and kill its children should the parent hang (they
-    would outlive a parent that evtest has to SIGKILL)."""
-    s.start()
-    ok = False
-    try:
-        yield s
-        ok = True
-    finally:
-        kids = s.children() if s.proc.poll() is None else []
-        try:
-            s.stop()
-        finally:
-            for p in kids:
-                if alive(p):
-                    os.kill(p, signal.SIGKILL)
-        if ok:
-            shutil.rmtree(s.dir, ignore_errors=True)
-
-
-def raise_nofile(n):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < n:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 class SlowGet(threading.Thread):

@@ -9,7 +9,6 @@ Needs: EVCTL (evctl status --json) for the scoreboard as the parent reports it,
 SBDUMP for the raw scoreboard, HAMMER for the load; root for the tmpfs of the
 disk-full case (skipped otherwise).
 """
-import contextlib
 import json
 import os
 import re
@@ -27,7 +26,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evtest  # noqa: E402
-from evtest import Server, wait_until  # noqa: E402
+from evtest import (Server, alive, fd_count, fd_targets, kill_quietly, log_detail,  # noqa: E402
+                    proc_stat, raise_nofile, read_text, running, wait_until)
 
 EVCTL = os.environ.get("EVCTL", "")
 HAVE_EVCTL = bool(EVCTL) and os.access(EVCTL, os.X_OK)
@@ -35,23 +35,6 @@ MB = 1024 * 1024
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # ---- looking at processes from outside ----
-
-
-def proc_stat(pid):
-    """The fields of /proc/<pid>/stat after the command (field 3, the state, first);
-    None once the process is gone."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-    except OSError:
-        return None
-    return st[st.rindex(")") + 2:].split()
-
-
-def alive(pid):
-    """True while pid exists and is not a zombie."""
-    st = proc_stat(pid)
-    return st is not None and st[0] != "Z"
 
 
 def proc_state(pid):
@@ -70,26 +53,6 @@ def age_seconds(pid):
     with open("/proc/uptime") as f:
         up = float(f.read().split()[0])
     return up - int(st[19]) / CLK_TCK
-
-
-def kill_quietly(pid, sig=signal.SIGKILL):
-    """Signal pid unless it is already gone."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, sig)
-
-
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def fd_targets(pid):
-    out = []
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            out.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
-        except OSError:
-            pass
-    return sorted(out)
 
 
 def limit_nofile(pid, n):
@@ -114,13 +77,6 @@ def limit_nofile(pid, n):
                         "(%d, %d))" % (pid, n, n)], cwd="/", capture_output=True, text=True,
                        timeout=30)
     return r.returncode == 0
-
-
-def raise_nofile(n):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < n:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(n, hard), hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 # ---- the daemon's own view ----
@@ -150,33 +106,6 @@ def evctl(s, *args, timeout=30):
 
 def log_count(s, msg_id):
     return s.error_log_text().count(msg_id)
-
-
-def log_detail(s):
-    return lambda: s.error_log_text()[-3000:] + s.stderr_text()[-2000:]
-
-
-@contextlib.contextmanager
-def running(s):
-    """Start s; stop it at the end, and kill its children should the parent hang or
-    leave one behind (a stopped child would outlive a parent that evtest SIGKILLs)."""
-    s.start()
-    ok = False
-    kids = set(s.children())
-    try:
-        yield s
-        ok = True
-    finally:
-        if s.proc.poll() is None:
-            kids |= set(s.children())
-        try:
-            s.stop()
-        finally:
-            for p in kids:
-                if alive(p):
-                    kill_quietly(p)
-        if ok:
-            shutil.rmtree(s.dir, ignore_errors=True)
 
 
 def sparse(s, name, size):
@@ -689,14 +618,6 @@ class KeepAlive:
         if self.c is not None:
             self.c.close()
             self.c = None
-
-
-def read_text(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 @unittest.skipUnless(HAVE_EVCTL, "needs EVCTL")

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import resource
-import shutil
 import socket
 import subprocess
 import sys
@@ -24,22 +23,12 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evtest  # noqa: E402
-from evtest import Server, wait_until  # noqa: E402
+from evtest import Server, alive, raise_nofile, running, wait_until  # noqa: E402
 
 EVCTL = os.environ.get("EVCTL", "")
 HAVE_EVCTL = bool(EVCTL) and os.access(EVCTL, os.X_OK)
 MB = 1024 * 1024
 INDEX = b"<html><body>hello</body></html>\n"  # evtest.Server's index.html
-
-
-def alive(pid):
-    """True while pid exists and is not a zombie."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            st = f.read()
-    except OSError:
-        return False
-    return st[st.rindex(")") + 2] != "Z"
 
 
 def evctl(s, *args, timeout=30):
@@ -52,36 +41,6 @@ def status(s):
     if r.returncode != 0:
         raise AssertionError("evctl status failed (%d): %s" % (r.returncode, r.stderr))
     return json.loads(r.stdout)
-
-
-def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-@contextlib.contextmanager
-def running(s):
-    """Start s; stop it at the end, and kill any child the parent left behind."""
-    s.start()
-    ok = False
-    kids = set(s.children())
-    try:
-        yield s
-        ok = True
-    finally:
-        if s.proc.poll() is None:
-            kids |= set(s.children())
-        try:
-            s.stop()
-        finally:
-            for p in kids:
-                if alive(p):
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(p, 9)
-        if ok:
-            shutil.rmtree(s.dir, ignore_errors=True)
 
 
 def percentile(xs, p):

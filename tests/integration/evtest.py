@@ -3,8 +3,10 @@
 Used by the integration tests (tests/integration/NN_*.py). Python standard library
 only. Every wait is bounded; every server started is stopped by its pid.
 """
+import contextlib
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -316,6 +318,95 @@ def children_of(ppid):
 
 def threads_of(pid):
     return len(os.listdir("/proc/%d/task" % pid))
+
+
+
+# ---- processes and files seen through /proc, shared by the tests ----
+
+def proc_stat(pid):
+    """The fields of /proc/<pid>/stat after the command (field 3, the state, first);
+    None once the process is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read()
+    except OSError:
+        return None
+    return st[st.rindex(")") + 2:].split()
+
+
+def alive(pid):
+    """True while pid exists and is not a zombie."""
+    st = proc_stat(pid)
+    return st is not None and st[0] != "Z"
+
+
+def kill_quietly(pid, sig=signal.SIGKILL):
+    """Signal pid unless it is already gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)
+
+
+def fd_count(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def fd_targets(pid):
+    """What pid's descriptors point at, sorted (a descriptor closed meanwhile is left out)."""
+    out = []
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            out.append(os.readlink("/proc/%d/fd/%s" % (pid, fd)))
+        except OSError:
+            pass
+    return sorted(out)
+
+
+def read_text(path):
+    """A file's text, or "" while it does not exist."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def raise_nofile(n=None):
+    """Raise this process's descriptor limit to n (the hard limit when None or above it);
+    returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if n is None else min(n, hard)
+    if soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def log_detail(s):
+    """For wait_until(detail=...): the ends of the server's error log and stderr."""
+    return lambda: s.error_log_text()[-4000:] + s.stderr_text()[-2000:]
+
+
+@contextlib.contextmanager
+def running(s):
+    """Start s; stop it at the end, and kill its children should the parent hang or
+    leave one behind (a stopped child would outlive a parent that evtest SIGKILLs).
+    The temporary directory is removed only when the body succeeded."""
+    s.start()
+    ok = False
+    kids = set(s.children())
+    try:
+        yield s
+        ok = True
+    finally:
+        if s.proc.poll() is None:
+            kids |= set(s.children())
+        try:
+            s.stop()
+        finally:
+            for p in kids:
+                if alive(p):
+                    kill_quietly(p)
+        if ok:
+            shutil.rmtree(s.dir, ignore_errors=True)
 
 
 def main():
