@@ -5,6 +5,7 @@ framing (4-byte big-endian length + message) with protobuf bytes built by hand f
 proto/evctl.proto, so these tests pin the wire format and evctl's side of the contract
 without the real daemon. Every server socket is closed and every wait is bounded.
 """
+import atexit
 import json
 import os
 import shutil
@@ -241,12 +242,31 @@ class Result:
         return json.loads(lines[0])
 
 
+_evctl_copy = None
+
+
+def evctl_for_anyone():
+    """A copy of EVCTL that any user may run: the build tree may sit in a directory only
+    its owner can enter (a clone under mktemp -d), which would make every run as another
+    user fail with EACCES before evctl even starts."""
+    global _evctl_copy
+    if _evctl_copy is None:
+        d = tempfile.mkdtemp(prefix="evctl-bin-")
+        os.chmod(d, 0o755)
+        _evctl_copy = os.path.join(d, "evctl")
+        shutil.copy(shutil.which(EVCTL) or EVCTL, _evctl_copy)
+        os.chmod(_evctl_copy, 0o755)
+        atexit.register(shutil.rmtree, d, True)
+    return _evctl_copy
+
+
 def run(args, timeout=20, user=None):
     def drop():
         os.setgroups([])
         os.setgid(user)
         os.setuid(user)
-    p = subprocess.run([EVCTL] + list(args), capture_output=True, timeout=timeout,
+    prog = EVCTL if user is None else evctl_for_anyone()
+    p = subprocess.run([prog] + list(args), capture_output=True, timeout=timeout,
                        preexec_fn=drop if user is not None else None)
     return Result(p)
 
