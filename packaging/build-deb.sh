@@ -38,8 +38,9 @@ fi
 changes=$(find "$work" -maxdepth 1 -name '*.changes' | head -1)
 echo "build-deb: lintian $(lintian --version | cut -d' ' -f2) on $(basename "$changes"):"
 rc=0
-"${as_builder[@]}" env HOME="$work" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-    lintian --fail-on error,warning --display-info "$changes" || rc=$?
+# From inside $work: the builder may not enter the caller's directory (a 0700 clone).
+(cd "$work" && "${as_builder[@]}" env HOME="$work" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    lintian --fail-on error,warning --display-info "$changes") || rc=$?
 [ "$rc" -eq 0 ] && echo "build-deb: lintian reports no error and no warning"
 
 mkdir -p "$outdir"
