@@ -631,6 +631,89 @@ class GracefulRestart(unittest.TestCase):
             http_ok(self, s)
 
 
+class SlotPolicy(unittest.TestCase):
+    """The scoreboard-slot policy of evhttpd(8) when ServerLimit leaves no headroom:
+    a restart that cannot get StartServers free slots is refused, naming who holds
+    them; a current generation that needs a slot a draining child holds stops that
+    child at once."""
+
+    def test_restart_refused_while_draining_children_hold_the_slots(self):
+        # ServerLimit 2, one child a generation: generation 2 takes the second slot while
+        # generation 1's child drains a download, so generation 3 has none
+        s = Server(start_servers=1, threads=4, spare=(1, 8),
+                   extra="ServerLimit 2\nMaxRequestWorkers 4\n",
+                   files={"big.bin": os.urandom(4 * MB)})
+        with running(s):
+            old = current_pids(s)
+            gets = start_downloads(s, 1, "/big.bin", 1 * MB)
+            graceful_ok(self, s)
+            r = ctl(s, "graceful")
+            self.assertEqual(r["status"], ERROR, r)
+            self.assertIn("restart refused", r["message"])
+            self.assertIn("%d (generation 1)" % old[0], r["message"])
+            snap = status(s)
+            self.assertEqual(snap["generation"], 2, snap)
+            self.assertIn("EVH00419", s.error_log_text())
+            http_ok(self, s)
+            # nothing was cut to make room, and a slot frees once the drain is over
+            join_downloads(gets, 30)
+            self.assertTrue(gets[0].complete(), gets[0])
+            wait_until(lambda: len(status(s)["processes"]) < 2, 10, what="the drained slot",
+                       detail=log_detail(s))
+            r = graceful_ok(self, s)
+            self.assertEqual(r["restart"]["new_generation"], 3, r)
+            http_ok(self, s)
+
+    def test_current_generation_takes_the_slot_of_a_draining_child(self):
+        # MinSpareThreads 8 with 4 threads a child: every generation wants 2 children;
+        # ServerLimit 3 leaves one slot for a restart. Both generation-1 children hold
+        # downloads, so after the restart generation 2's second child needs a slot
+        # only a draining child can give.
+        s = Server(start_servers=1, threads=4, spare=(8, 16),
+                   extra="ServerLimit 3\nMaxRequestWorkers 8\nGracefulRestartTimeout 60\n"
+                         "AsyncRequestWorkerFactor 0.5\n",
+                   files={"big.bin": os.urandom(6 * MB)})
+        with running(s):
+            wait_until(lambda: len(current_pids(s)) == 2, 10, what="two children",
+                       detail=log_detail(s))
+            gets = []
+
+            def both_busy():
+                return all(p["connections"] > 0 for p in status(s)["processes"])
+            # the child that accepts is the kernel's choice (the same idle child, mostly,
+            # until it reaches its connection limit): add downloads until each holds one
+            for _ in range(30):
+                if gets and both_busy():
+                    break
+                gets += start_downloads(s, 1, "/big.bin", 512 * 1024)
+            self.assertTrue(both_busy(), "both children should hold a download: %r" % gets)
+            old = set(current_pids(s))
+            t0 = time.monotonic()
+            graceful_ok(self, s)
+            wait_until(lambda: "EVH00415" in s.error_log_text(), 10,
+                       what="a draining child stopped for its slot", detail=log_detail(s))
+            line = next(ln for ln in s.error_log_text().splitlines() if "EVH00415" in ln)
+            hurried = int(re.search(r"stopping child (\d+) of draining generation 1", line)
+                          .group(1))
+            self.assertIn(hurried, old, line)
+            wait_until(lambda: len(current_pids(s)) == 2, 10,
+                       what="generation 2 at its two children", detail=log_detail(s))
+            took = time.monotonic() - t0
+            wait_until(lambda: not alive(hurried), 10, what="the stopped child to exit")
+            http_ok(self, s)
+            join_downloads(gets, 60)
+            cut = [g for g in gets if not g.complete()]
+            sys.stderr.write("slot taken from draining child %d: generation 2 at 2 children "
+                             "%.2f s after the restart; %d of %d downloads cut\n"
+                             % (hurried, took, len(cut), len(gets)))
+            # only the stopped child's downloads are cut, and one child drained untouched
+            self.assertGreaterEqual(len(cut), 1, gets)
+            self.assertLess(len(cut), len(gets), gets)
+            for g in cut:
+                self.assertIsNone(g.error, g)  # a clean close, not a reset or a timeout
+            self.assertEqual(s.error_log_text().count("EVH00415"), 1, log_detail(s)())
+
+
 class DrainTimeouts(unittest.TestCase):
     def _drain_cut_short(self, s, **kw):
         with running(s):
