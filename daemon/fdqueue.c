@@ -20,8 +20,8 @@
  * callers, never lost.
  *
  * Idle accounting: `idlers` (see fdqueue.h) is a plain atomic counter; every change
- * is a read-modify-write so that on_idle fires exactly on the 0 -> 1 steps, which
- * are the only way it can become positive: idlers moves in steps of one. All its
+ * is a read-modify-write so that on_idle fires exactly on the steps up to a positive
+ * count (idlers moves in steps of one, so 0 -> 1 is never skipped). All its
  * accesses are seq_cst (on x86 the same instructions as acq_rel) so that a listener
  * can pair them with its own "I am waiting" flag without losing an on_idle call
  * (the recipe is in fdqueue.h).
@@ -236,7 +236,7 @@ fdqueue_ring_ready(fdqueue_t *q)
 static void
 fdqueue_add_idler(fdqueue_t *q)
 {
-    if (atomic_fetch_add(&q->idlers, 1) == 0 && q->on_idle != NULL)
+    if (atomic_fetch_add(&q->idlers, 1) >= 0 && q->on_idle != NULL)
         q->on_idle(q->baton);
 }
 

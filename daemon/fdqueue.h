@@ -29,10 +29,12 @@
 
 typedef struct fdqueue_t fdqueue_t;
 
-/* Called when idlers rises from 0 to 1, i.e. the listener may accept again: from a
- * worker entering fdqueue_pop, or from a thread giving a count back (a failed
- * fdqueue_push, fdqueue_unreserve). Any thread may therefore run it, the listener
- * included; it must not block and must be safe against the listener (e.g. write an
+/* Called whenever idlers rises to 1 or more, i.e. the listener may accept again (0 -> 1:
+ * a worker to reserve; any rise: a higher connection limit, which grows with the idle
+ * workers): from a worker entering fdqueue_pop, or from a thread giving a count back (a
+ * failed fdqueue_push, fdqueue_unreserve). It runs once per request, so it should be
+ * no more than a test of the listener's "waiting" flag. Any thread may therefore run it, the
+ * listener included; it must not block and must be safe against the listener (e.g. write an
  * eventfd). Treat it as a hint to call fdqueue_try_reserve again, not a reservation.
  * A listener that stops accepting because fdqueue_try_reserve failed must not miss
  * this call: it sets its "waiting" flag (a seq_cst store, read by the callback with

@@ -623,7 +623,8 @@ count_idle(void *baton)
     atomic_fetch_add((atomic_int *)baton, 1);
 }
 
-/* on_idle fires on 0 -> 1 only: not for a worker that meets a backlog. */
+/* on_idle fires on each rise to a positive count: not for a worker that meets a
+ * backlog. */
 START_TEST(test_fdqueue_on_idle)
 {
     atomic_int fired;
@@ -655,6 +656,26 @@ START_TEST(test_fdqueue_on_idle)
     ck_assert_int_eq(w.rv, APR_EOF);
     ck_assert_int_eq(load_int(&fired), 2);
     ck_assert_int_eq(fdqueue_idlers(q), 0);
+}
+END_TEST
+
+/* Every worker that becomes idle fires on_idle, the second as well as the first: the
+ * listener's connection limit grows with each. */
+START_TEST(test_fdqueue_on_idle_every_rise)
+{
+    enum { N = 3 };
+    atomic_int fired;
+    fdqueue_t *q;
+    worker_t ws[N];
+
+    atomic_init(&fired, 0);
+    ck_assert_int_eq(fdqueue_create(&q, 4, count_idle, &fired, pool), APR_SUCCESS);
+    start_workers(ws, N, &(worker_t){ .q = q, .once = 1 });
+    ck_assert(wait_idlers(q, N));
+    ck_assert(wait_int(&fired, N));
+    fdqueue_terminate(q);
+    join_workers(ws, N);
+    ck_assert_int_eq(load_int(&fired), N);
 }
 END_TEST
 
@@ -1146,6 +1167,7 @@ fdqueue_suite(void)
     tcase_set_timeout(tc_workers, 60);
     tcase_add_test(tc_workers, test_fdqueue_reserve);
     tcase_add_test(tc_workers, test_fdqueue_on_idle);
+    tcase_add_test(tc_workers, test_fdqueue_on_idle_every_rise);
     tcase_add_test(tc_workers, test_fdqueue_unreserve);
     tcase_add_test(tc_workers, test_fdqueue_terminate_wakes);
     tcase_add_test(tc_workers, test_fdqueue_terminate_drains);
