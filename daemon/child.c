@@ -41,8 +41,9 @@ child_wake_listener(child_t *c)
         log_error(EV_LOG_ERR, errno, "EVH00301", "write to the wake-up eventfd failed");
 }
 
-/* fdqueue callback (a worker, or the listener giving a reservation back): the first
- * idle worker after none were. */
+/* fdqueue callback (a worker, or the listener giving a reservation back): one more
+ * idle worker. The listener waits for one when it could not reserve a worker, and for
+ * any when its connection limit (which grows with idle workers) stopped it. */
 static void
 child_on_idle(void *baton)
 {
@@ -272,6 +273,7 @@ child_main(const child_env_t *env, unsigned slot, unsigned generation)
     c->slot = slot;
     c->generation = generation;
     c->proc = sb_process(env->sb, slot);
+    c->lame_duck = &sb_header(env->sb)->lame_duck;
     c->epfd = c->wakefd = c->docroot_fd = -1;
     snprintf(c->server_header, sizeof(c->server_header), "%s/%s", PACKAGE_NAME, PACKAGE_VERSION);
     lfstack_init(&c->free_ctx);

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "fdqueue.h"
 #include "lfstack.h"
+#include "listen.h"
 #include "scoreboard.h"
 
 struct accesslog_t;
@@ -32,7 +33,7 @@ struct mime_t;
 typedef struct {
     const ev_config_t *conf;          /* the generation's configuration (read-only) */
     int *listen_fds;                  /* bound, listening, non-blocking sockets */
-    apr_port_t *listen_ports;         /* the local port of each listen_fds entry */
+    listen_info_t *listen_info;       /* port and protocol of each listen_fds entry */
     int nlisten;                      /* entries in listen_fds */
     sb_t *sb;                         /* the scoreboard mapping */
     struct accesslog_t **access_logs; /* CustomLog writers, opened by the parent */
@@ -46,23 +47,24 @@ typedef struct {
 enum { EV_RUNNING = 0, EV_STOP_GRACEFUL = 1, EV_STOP_NOW = 2 };
 
 typedef struct child_t {
-    apr_pool_t *pool;          /* pchild: lives as long as the process */
-    const ev_config_t *conf;   /* the configuration (read-only) */
-    const child_env_t *env;    /* what the parent handed over (read-only) */
-    unsigned slot;             /* our scoreboard slot */
-    unsigned generation;       /* our generation */
-    sb_process_t *proc;        /* our process record (counters: atomics) */
-    int epfd;                  /* the listener's epoll instance (workers re-arm in it) */
-    int wakefd;                /* eventfd that wakes the listener */
-    int docroot_fd;            /* DocumentRoot opened O_PATH|O_DIRECTORY */
-    fdqueue_t *queue;          /* listener -> workers */
-    lfstack_t free_ctx;        /* recycled connection contexts: workers push, listener pops */
-    lfstack_t free_conns;      /* recycled connection records: anyone pushes, listener pops */
-    lfstack_t parked;          /* connections a worker parks: workers push, listener takes all */
-    _Atomic int stopping;      /* EV_RUNNING, EV_STOP_GRACEFUL or EV_STOP_NOW */
-    _Atomic long connections;  /* open connections in this child */
-    _Atomic int listener_wait; /* 1 while the listener paused accepting for want of a worker */
-    char server_header[64];    /* "evhttpd/x.y.z" */
+    apr_pool_t *pool;            /* pchild: lives as long as the process */
+    const ev_config_t *conf;     /* the configuration (read-only) */
+    const child_env_t *env;      /* what the parent handed over (read-only) */
+    unsigned slot;               /* our scoreboard slot */
+    unsigned generation;         /* our generation */
+    sb_process_t *proc;          /* our process record (counters: atomics) */
+    int epfd;                    /* the listener's epoll instance (workers re-arm in it) */
+    int wakefd;                  /* eventfd that wakes the listener */
+    int docroot_fd;              /* DocumentRoot opened O_PATH|O_DIRECTORY */
+    fdqueue_t *queue;            /* listener -> workers */
+    lfstack_t free_ctx;          /* recycled connection contexts: workers push, listener pops */
+    lfstack_t free_conns;        /* recycled connection records: anyone pushes, listener pops */
+    lfstack_t parked;            /* connections a worker parks: workers push, listener takes all */
+    _Atomic int stopping;        /* EV_RUNNING, EV_STOP_GRACEFUL or EV_STOP_NOW */
+    _Atomic long connections;    /* open connections in this child */
+    _Atomic int listener_wait;   /* 1 while the listener paused accepting for want of a worker */
+    _Atomic uint32_t *lame_duck; /* the scoreboard header's flag (parent writes) */
+    char server_header[64];      /* "evhttpd/x.y.z" */
 } child_t;
 
 /* child_main: run a child in this process until it is told to stop; returns the exit

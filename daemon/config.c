@@ -351,6 +351,17 @@ config_listen(config_ctx_t *ctx, const config_directive_t *d, int argc, char **a
 
     if (why)
         return apr_psprintf(ctx->ptemp, "%s: %s", d->name, why);
+    /* Apache's optional protocol argument; "proxy" is ours (nginx: listen ... proxy_protocol) */
+    parsed.proxy = 0;
+    if (argc == 2) {
+        if (strcasecmp(argv[1], "proxy") == 0)
+            parsed.proxy = 1;
+        else if (strcasecmp(argv[1], "http") != 0)
+            return apr_psprintf(ctx->ptemp,
+                                "%s %s: protocol \"%s\" is not served here (http or proxy; "
+                                "terminate TLS in front of evhttpd)",
+                                d->name, argv[0], argv[1]);
+    }
     for (i = 0; i < ctx->cfg->listens->nelts; i++) {
         l = &APR_ARRAY_IDX(ctx->cfg->listens, i, ev_listen_cfg_t);
         if (l->family == parsed.family && l->port == parsed.port &&
@@ -383,12 +394,12 @@ config_request_read_timeout(config_ctx_t *ctx, const config_directive_t *d, int 
     return NULL;
 }
 
-/* StatusLocation: kept as the request path it must equal after the same normalization
- * requests get (percent-decoding, dot segments, merged slashes), without a trailing
- * slash, so the handler compares strings. "/" is refused: it would hide the site's
- * home page. */
+/* StatusLocation, HealthLocation: kept as the request path it must equal after the same
+ * normalization requests get (percent-decoding, dot segments, merged slashes), without a
+ * trailing slash, so the handler compares strings. "/" is refused: it would hide the
+ * site's home page. */
 static const char *
-config_status_location(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+config_location(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
     const char *s = argv[0];
     size_t len = strlen(s), n;
@@ -405,7 +416,7 @@ config_status_location(config_ctx_t *ctx, const config_directive_t *d, int argc,
         out[--n] = '\0';
     if (n == 1)
         return config_bad_value(ctx, d, s, "would replace the home page; choose a path");
-    ctx->cfg->status_location = out;
+    *(const char **)config_field(ctx, d) = out;
     return NULL;
 }
 
@@ -472,8 +483,9 @@ config_cidr_parse(const char *arg, ev_cidr_t *out, apr_pool_t *p)
  * was. A network written with host bits set ("10.1.2.3/8") is taken as the network it
  * lies in, with a warning: it is more likely a typo than an intent. */
 static const char *
-config_status_allow(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+config_cidr_list(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
+    apr_array_header_t *list = *(apr_array_header_t **)config_field(ctx, d);
     ev_cidr_t *nets = apr_palloc(ctx->ptemp, sizeof(*nets) * (size_t)argc);
     const char *why;
     char text[INET6_ADDRSTRLEN];
@@ -489,7 +501,7 @@ config_status_allow(config_ctx_t *ctx, const config_directive_t *d, int argc, ch
             config_warn_at(ctx, config_where(ctx), "%s: \"%s\" has host bits set; matching %s/%d",
                            d->name, argv[i], text, nets[i].prefix);
         }
-        APR_ARRAY_PUSH(ctx->cfg->status_allow, ev_cidr_t) = nets[i];
+        APR_ARRAY_PUSH(list, ev_cidr_t) = nets[i];
     }
     return NULL;
 }
@@ -589,9 +601,11 @@ static const config_directive_t config_directives[] = {
     { "FileCacheMaxFileSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_max_file), 0 },
     { "FileCacheSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_size), 0 },
     { "GracefulRestartTimeout", config_interval, 1, 1, 0, CONFIG_AT(graceful_restart_timeout), 0 },
+    { "GracefulStopDelay", config_interval, 1, 1, 0, CONFIG_AT(graceful_stop_delay), 0 },
     { "GracefulShutdownTimeout", config_interval, 1, 1, 0, CONFIG_AT(graceful_shutdown_timeout),
       0 },
     { "Group", config_string, 1, 1, 0, CONFIG_AT(group), 0 },
+    { "HealthLocation", config_location, 1, 1, 0, CONFIG_AT(health_location), 0 },
     { "Include", config_include, 1, 1, 1, 0, 0 },
     { "IncludeOptional", config_include_optional, 1, 1, 1, 0, 0 },
     { "KeepAlive", config_flag, 1, 1, 0, CONFIG_AT(keepalive), 0 },
@@ -601,7 +615,7 @@ static const config_directive_t config_directives[] = {
     { "LimitRequestHeaderSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_header_size), 1 },
     { "LimitRequestFields", config_int, 1, 1, 0, CONFIG_AT(limit_request_fields), 1 },
     { "LimitRequestLine", config_int, 1, 1, 0, CONFIG_AT(limit_request_line), 1 },
-    { "Listen", config_listen, 1, 1, 1, 0, 0 },
+    { "Listen", config_listen, 1, 2, 1, 0, 0 },
     { "ListenBacklog", config_int, 1, 1, 0, CONFIG_AT(listen_backlog), 1 },
     { "LogFormat", config_log_format, 2, 2, 1, 0, 0 },
     { "LogLevel", config_log_level, 1, 1, 0, 0, 0 },
@@ -611,14 +625,16 @@ static const config_directive_t config_directives[] = {
     { "MaxSpareThreads", config_int, 1, 1, 0, CONFIG_AT(max_spare_threads), 0 },
     { "MinSpareThreads", config_int, 1, 1, 0, CONFIG_AT(min_spare_threads), 0 },
     { "PidFile", config_string, 1, 1, 0, CONFIG_AT(pid_file), 0 },
+    { "ProxyProtocolTimeout", config_interval, 1, 1, 0, CONFIG_AT(proxy_timeout), 0 },
+    { "ProxyProtocolTrusted", config_cidr_list, 1, -1, 1, CONFIG_AT(proxy_trusted), 0 },
     { "RequestReadTimeout", config_request_read_timeout, 1, 3, 0, 0, 0 },
     { "ScoreboardFile", config_string, 1, 1, 0, CONFIG_AT(scoreboard_file), 0 },
     { "ServerLimit", config_int, 1, 1, 0, CONFIG_AT(server_limit), 0 },
     { "ServerName", config_string, 1, 1, 0, CONFIG_AT(server_name), 0 },
     { "ServerRoot", config_server_root, 1, 1, 0, 0, 0 },
     { "StartServers", config_int, 1, 1, 0, CONFIG_AT(start_servers), 0 },
-    { "StatusAllow", config_status_allow, 1, -1, 1, 0, 0 },
-    { "StatusLocation", config_status_location, 1, 1, 0, 0, 0 },
+    { "StatusAllow", config_cidr_list, 1, -1, 1, CONFIG_AT(status_allow), 0 },
+    { "StatusLocation", config_location, 1, 1, 0, CONFIG_AT(status_location), 0 },
     { "ThreadLimit", config_int, 1, 1, 0, CONFIG_AT(thread_limit), 0 },
     { "ThreadsPerChild", config_int, 1, 1, 0, CONFIG_AT(threads_per_child), 0 },
     { "Timeout", config_interval, 1, 1, 0, CONFIG_AT(timeout), 0 },
@@ -890,6 +906,25 @@ config_clamp(config_ctx_t *ctx)
                       c->threads_per_child);
 }
 
+/* A proxy listener trusts nobody by default: a header from anywhere would let any client
+ * write any address into the logs, so the load balancers must be named. */
+static void
+config_check_proxy(config_ctx_t *ctx)
+{
+    int i;
+
+    if (ctx->cfg->proxy_trusted->nelts > 0)
+        return;
+    for (i = 0; i < ctx->cfg->listens->nelts; i++) {
+        const ev_listen_cfg_t *l = &APR_ARRAY_IDX(ctx->cfg->listens, i, ev_listen_cfg_t);
+        if (l->proxy)
+            config_error_at(ctx, l->where,
+                            "Listen %s proxy: no ProxyProtocolTrusted names the load balancers "
+                            "that may send the PROXY header",
+                            l->spec);
+    }
+}
+
 /* StatusAllow's default, applied when no StatusAllow was read: the loopback addresses. */
 static void
 config_status_allow_defaults(ev_config_t *c)
@@ -940,6 +975,8 @@ config_defaults(apr_pool_t *p)
     c->limit_request_fields = 100;
     c->limit_request_body = (apr_off_t)1 << 30;
     c->status_allow = apr_array_make(p, 2, sizeof(ev_cidr_t));
+    c->proxy_trusted = apr_array_make(p, 2, sizeof(ev_cidr_t));
+    c->proxy_timeout = apr_time_from_sec(5);
     return c;
 }
 
@@ -981,6 +1018,7 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
         APR_ARRAY_PUSH(ctx.cfg->directory_index, const char *) = "index.html";
     if (ctx.cfg->status_allow->nelts == 0)
         config_status_allow_defaults(ctx.cfg);
+    config_check_proxy(&ctx);
     if (ctx.errors == 0)
         config_clamp(&ctx);
     apr_pool_destroy(ctx.ptemp);

@@ -34,6 +34,8 @@ typedef struct {
     int family;        /* APR_INET, APR_INET6 or APR_UNSPEC (host NULL) */
     const char *spec;  /* the directive's argument as written, for messages */
     const char *where; /* "file:line" of the directive, for bind errors */
+    int proxy;         /* `Listen ADDR:PORT proxy`: every connection starts with a PROXY
+                        * protocol header from a ProxyProtocolTrusted peer */
 } ev_listen_cfg_t;
 
 /* One RequestReadTimeout stage. */
@@ -43,7 +45,8 @@ typedef struct {
     int min_rate;                /* bytes per second that earn one more second (0: none) */
 } ev_read_timeout_t;
 
-/* One StatusAllow network: an address and a prefix length, host bits cleared. */
+/* One StatusAllow or ProxyProtocolTrusted network: an address and a prefix length, host bits
+ * cleared. */
 typedef struct {
     int family;             /* APR_INET or APR_INET6 */
     unsigned char addr[16]; /* the network, in network byte order (IPv4: the first 4 bytes) */
@@ -121,6 +124,15 @@ typedef struct {
                                        * '/', or NULL (the default: no status page) */
     apr_array_header_t *status_allow; /* StatusAllow: ev_cidr_t, every occurrence adds
                                        * (default 127.0.0.1 and ::1) */
+    const char *health_location;      /* HealthLocation: normalized as status_location, or
+                                       * NULL (the default: none) */
+
+    apr_array_header_t *proxy_trusted;       /* ProxyProtocolTrusted: ev_cidr_t, every occurrence
+                                              * adds (default none: a `proxy` listener needs it) */
+    apr_interval_time_t proxy_timeout;       /* ProxyProtocolTimeout: for the whole PROXY header
+                                              * (5 s) */
+    apr_interval_time_t graceful_stop_delay; /* GracefulStopDelay: the lame-duck phase at the
+                                              * start of a graceful stop (0 = none) */
 } ev_config_t;
 
 /*

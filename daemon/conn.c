@@ -27,6 +27,7 @@
 #include "child.h"
 #include "conn.h"
 #include "handler.h"
+#include "health.h"
 #include "listener.h"
 #include "log.h"
 #include "reqlog.h"
@@ -350,7 +351,7 @@ conn_wants_keepalive(const conn_t *c)
     const ev_config_t *conf = c->child->conf;
     const http_request_t *req = &c->ctx->req;
 
-    if (!conf->keepalive || atomic_load(&c->child->stopping) != EV_RUNNING)
+    if (!conf->keepalive || health_draining(c))
         return 0;
     if (conf->max_keepalive_requests > 0 &&
         c->requests + 1 >= (unsigned)conf->max_keepalive_requests)

@@ -36,7 +36,8 @@ typedef enum {
     CONN_READ = 0,  /* reading a request head (new connection, or a partial head) */
     CONN_WRITE,     /* a response is being written and the socket would block */
     CONN_KEEPALIVE, /* between requests, nothing buffered */
-    CONN_LINGER     /* our side shut down for writing; draining until the peer closes */
+    CONN_LINGER,    /* our side shut down for writing; draining until the peer closes */
+    CONN_PROXY      /* (listener-side) reading the PROXY protocol header */
 } conn_state_t;
 
 typedef struct conn_ctx_t {

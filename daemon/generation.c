@@ -147,7 +147,7 @@ generation_load(generation_t **out, unsigned id, const gen_source_t *src, listen
                        "warning: cannot read TypesConfig %s (%s): every file is served as "
                        "application/octet-stream",
                        g->conf->types_config, apr_strerror(rv, err, sizeof(err)));
-    rc = listen_set_apply(ls, g->conf, &g->env.listen_fds, &g->env.listen_ports, &g->env.nlisten, p,
+    rc = listen_set_apply(ls, g->conf, &g->env.listen_fds, &g->env.listen_info, &g->env.nlisten, p,
                           err, sizeof(err));
     if (rc != 0) {
         generation_msg(msgs, p, "%s", err);

@@ -12,6 +12,7 @@
 #include <apr_strings.h>
 
 #include "handler.h"
+#include "health.h"
 #include "http_response.h"
 #include "static.h"
 #include "status.h"
@@ -144,9 +145,13 @@ handler_serve(conn_t *c)
         handler_error(c, st, NULL);
         return;
     }
-    /* Before files, so no file can shadow it; it answers every method itself. */
+    /* Before files, so no file can shadow them; they answer every method themselves. */
     if (status_wants(c, target)) {
         status_serve(c, target);
+        return;
+    }
+    if (health_wants(c, target)) {
+        health_serve(c);
         return;
     }
     switch (req->method_id) {

@@ -224,11 +224,11 @@ listen_get(listen_set_t *ls, const ev_config_t *conf, const struct addrinfo *ai,
 }
 
 int
-listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, apr_port_t **ports, int *n,
+listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, listen_info_t **info, int *n,
                  apr_pool_t *gp, char *err, size_t errlen)
 {
     apr_array_header_t *out = apr_array_make(gp, conf->listens->nelts + 1, sizeof(int));
-    apr_array_header_t *outp = apr_array_make(gp, conf->listens->nelts + 1, sizeof(apr_port_t));
+    apr_array_header_t *outp = apr_array_make(gp, conf->listens->nelts + 1, sizeof(listen_info_t));
     int i;
 
     for (i = 0; i < ls->entries->nelts; i++)
@@ -274,14 +274,15 @@ listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, apr_port_
                     continue;
             }
             APR_ARRAY_PUSH(out, int) = fd;
-            APR_ARRAY_PUSH(outp, apr_port_t) = listen_port_of(ai->ai_addr);
+            APR_ARRAY_PUSH(outp, listen_info_t) =
+                (listen_info_t){ .port = listen_port_of(ai->ai_addr), .proxy = l->proxy };
         }
         freeaddrinfo(res);
     }
     *n = out->nelts;
     APR_ARRAY_PUSH(out, int) = -1;
     *fds = (int *)out->elts;
-    *ports = (apr_port_t *)outp->elts;
+    *info = (listen_info_t *)outp->elts;
     return 0;
 }
 

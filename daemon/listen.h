@@ -22,6 +22,12 @@
 
 typedef struct listen_set_t listen_set_t;
 
+/* What a child needs to know of each listening socket. */
+typedef struct {
+    apr_port_t port; /* the local port (for %p) */
+    int proxy;       /* connections start with a PROXY protocol header (Listen ... proxy) */
+} listen_info_t;
+
 /* listen_set_create: an empty set living in `p` (a process-lifetime pool, whose
  * cleanup closes every socket). */
 listen_set_t *listen_set_create(apr_pool_t *p);
@@ -29,13 +35,13 @@ listen_set_t *listen_set_create(apr_pool_t *p);
 /*
  * listen_set_apply: the sockets for every Listen of `conf`, in order (`Listen 80`
  * gives two: IPv4 and IPv6), reusing the set's socket for an address it already has
- * and binding the others. *fds and *ports (allocated from `gp`, the generation's pool)
+ * and binding the others. *fds and *info (allocated from `gp`, the generation's pool)
  * get *n entries; *fds is also terminated by -1. Reused and new sockets are marked in
  * use; call listen_set_prune after the previous generation no longer needs the rest.
  * On failure returns the errno of the failing call, writes "file:line: Listen ADDR:
  * bind: Address already in use"-style text to err, and leaves in use what was.
  */
-int listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, apr_port_t **ports,
+int listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, listen_info_t **info,
                      int *n, apr_pool_t *gp, char *err, size_t errlen);
 
 /* listen_set_inherit: add a socket systemd passed (socket activation); it is matched

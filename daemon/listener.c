@@ -21,6 +21,13 @@
  * limit blocks new clients, the oldest idle keep-alive connections are closed first.
  * Timeout queues are FIFO with one timeout each, so expiry costs O(expired).
  *
+ * PROXY protocol (`Listen ... proxy`): the listener reads the header itself, into the
+ * connection's context, before any worker sees the connection, so a load balancer
+ * that is slow to send it (or a client that never does) holds no worker. A peer
+ * outside ProxyProtocolTrusted, a malformed header or none within ProxyProtocolTimeout
+ * closes the connection; the log names the socket's peer, never an address the
+ * header claimed. Bytes that followed the header stay buffered for the worker.
+ *
  * Shutdown: child->stopping. Graceful: stop accepting, give idle keep-alive connections
  * a short grace (listener_drain_keepalive), serve the rest until none is left (or
  * GracefulShutdownTimeout). Now: close everything
@@ -37,11 +44,15 @@
 
 #include <apr_time.h>
 
+#include <arpa/inet.h>
+
 #include "listener.h"
 #include "log.h"
+#include "proxy_proto.h"
 #include "reqlog.h"
+#include "status_format.h"
 
-enum { Q_READ = 0, Q_WRITE, Q_KEEPALIVE, Q_LINGER, Q_COUNT };
+enum { Q_READ = 0, Q_WRITE, Q_KEEPALIVE, Q_LINGER, Q_PROXY, Q_COUNT };
 
 #define LISTENER_EVENTS       256
 #define LISTENER_MAX_WAIT_MS  250 /* housekeeping granularity */
@@ -66,6 +77,7 @@ typedef struct {
     int accepting;              /* listening sockets are in epoll */
     apr_time_t backoff_until;   /* no accepting before this (descriptor exhaustion) */
     log_ratelimit_t accept_log; /* accept errors: one line a second */
+    log_ratelimit_t proxy_log;  /* refused PROXY headers: one line a second */
     unsigned long accepted;     /* connections accepted by this child */
     apr_time_t stop_began;      /* when stopping was first seen, 0 before */
     int shed_wanted;            /* keep-alive connections to close once the batch is done */
@@ -126,6 +138,8 @@ listener_queue_of(conn_state_t st)
         return Q_WRITE;
     case CONN_KEEPALIVE:
         return Q_KEEPALIVE;
+    case CONN_PROXY:
+        return Q_PROXY;
     default:
         return Q_LINGER;
     }
@@ -252,6 +266,133 @@ listener_accept_error(listener_t *l, int err, apr_time_t now)
 
 static int listener_sibling_has_idle(listener_t *l, apr_time_t now);
 
+/* ---- PROXY protocol ---- */
+
+/* Close a connection whose PROXY header was refused; the log names the socket's peer. */
+static void
+listener_proxy_refuse(listener_t *l, conn_t *c, const char *why, apr_time_t now)
+{
+    apr_uint64_t suppressed = 0;
+
+    if (log_ratelimit(&l->proxy_log, now, &suppressed)) {
+        char ip[INET6_ADDRSTRLEN] = "?";
+        const void *a = c->peer.sa.sa_family == AF_INET6 ? (const void *)&c->peer.sin6.sin6_addr
+                                                         : (const void *)&c->peer.sin.sin_addr;
+
+        inet_ntop(c->peer.sa.sa_family, a, ip, sizeof(ip));
+        log_error(EV_LOG_ERR, 0, "EVH00211",
+                  "PROXY protocol: connection from %s closed: %s (%llu similar suppressed)", ip,
+                  why, (unsigned long long)suppressed);
+    }
+    listener_close(l, c);
+}
+
+/* The carried client address replaces the socket's; LOCAL keeps the socket's. */
+static void
+listener_proxy_apply(conn_t *c, const proxy_proto_t *pp)
+{
+    if (pp->local)
+        return;
+    memset(&c->peer, 0, sizeof(c->peer));
+    if (pp->family == AF_INET) {
+        c->peer.sin.sin_family = AF_INET;
+        memcpy(&c->peer.sin.sin_addr, pp->src, 4);
+        c->peer.sin.sin_port = htons(pp->src_port);
+    } else {
+        c->peer.sin6.sin6_family = AF_INET6;
+        memcpy(&c->peer.sin6.sin6_addr, pp->src, 16);
+        c->peer.sin6.sin6_port = htons(pp->src_port);
+    }
+}
+
+/* Read what the socket holds and parse the header: 1 when it is complete (the bytes
+ * after it stay in the context for the worker), 0 to wait for more, -1 when the
+ * connection was refused and closed. Reads, not peeks: a peeked partial header would
+ * leave the socket readable and the level-triggered wake-ups would spin. */
+static int
+listener_proxy_read(listener_t *l, conn_t *c, apr_time_t now)
+{
+    conn_ctx_t *x = c->ctx;
+    proxy_proto_t pp;
+    ssize_t n;
+
+    do
+        n = recv(c->fd, x->buf + x->len, x->size - x->len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return 0;
+    if (n <= 0) {
+        listener_proxy_refuse(
+            l, c, n == 0 ? "closed before the end of the header" : strerror(errno), now);
+        return -1;
+    }
+    x->len += (size_t)n;
+    switch (proxy_proto_parse(x->buf, x->len, &pp)) {
+    case PROXY_PROTO_MORE:
+        return 0;
+    case PROXY_PROTO_BAD:
+        listener_proxy_refuse(l, c, pp.reason, now);
+        return -1;
+    case PROXY_PROTO_DONE:
+        break;
+    }
+    listener_proxy_apply(c, &pp);
+    x->pos = pp.consumed;
+    x->head_start = x->len > x->pos ? now : 0;
+    c->state = CONN_READ;
+    return 1;
+}
+
+/* Wait in the listener for (the rest of) the header; -1 when it could not (closed). */
+static int
+listener_proxy_wait(listener_t *l, conn_t *c, apr_time_t now)
+{
+    struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.ptr = c };
+
+    if (epoll_ctl(l->c->epfd, c->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+        listener_proxy_refuse(l, c, strerror(errno), now);
+        return -1;
+    }
+    c->in_epoll = 1;
+    c->state = CONN_PROXY;
+    if (c->queue < 0)
+        timeq_append(l, Q_PROXY, c, now); /* the deadline covers the whole header */
+    return 0;
+}
+
+/* A connection accepted on a proxy listener: 1 when its header is complete, 0 while
+ * the listener waits for it, -1 when it was refused. */
+static int
+listener_proxy_start(listener_t *l, conn_t *c, apr_time_t now)
+{
+    int rc;
+
+    c->queue = -1;
+    if (!status_format_allowed(l->c->conf->proxy_trusted, &c->peer.sa)) {
+        listener_proxy_refuse(l, c, "not a ProxyProtocolTrusted address", now);
+        return -1;
+    }
+    rc = listener_proxy_read(l, c, now);
+    return rc == 0 ? listener_proxy_wait(l, c, now) : rc;
+}
+
+/* An event on a connection waiting for its header. */
+static void
+listener_proxy_event(listener_t *l, conn_t *c, apr_time_t now)
+{
+    int rc = listener_proxy_read(l, c, now);
+
+    if (rc == 0) {
+        listener_proxy_wait(l, c, now);
+        return;
+    }
+    if (rc < 0)
+        return;
+    timeq_remove(l, c);
+    if (fdqueue_push(l->c->queue, c, 0) != APR_SUCCESS)
+        conn_close(c);
+}
+
 static void
 listener_accept(listener_t *l, int idx, apr_time_t now)
 {
@@ -314,7 +455,7 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         conn->fd = fd;
         conn->state = CONN_READ;
-        conn->local_port = c->env->listen_ports ? c->env->listen_ports[idx] : 0;
+        conn->local_port = c->env->listen_info[idx].port;
         conn->ctx = conn_ctx_get(c);
         atomic_fetch_add(&c->connections, 1);
         atomic_fetch_add_explicit(&c->proc->connections, 1, memory_order_relaxed);
@@ -322,6 +463,12 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
         if (conn->ctx == NULL) {
             fdqueue_unreserve(c->queue);
             conn_close(conn);
+            continue;
+        }
+        /* The header usually arrived with the connection (TCP_DEFER_ACCEPT): then the
+         * worker reserved above takes it at once. */
+        if (c->env->listen_info[idx].proxy && listener_proxy_start(l, conn, now) != 1) {
+            fdqueue_unreserve(c->queue);
             continue;
         }
         if (fdqueue_push(c->queue, conn, 1) != APR_SUCCESS) { /* gives the reservation back */
@@ -368,13 +515,17 @@ listener_linger(listener_t *l, conn_t *c)
 }
 
 static void
-listener_conn_event(listener_t *l, conn_t *c)
+listener_conn_event(listener_t *l, conn_t *c, apr_time_t now)
 {
     child_t *ch = l->c;
 
     listener_wait_armed(c);
     if (c->state == CONN_LINGER) {
         listener_linger(l, c);
+        return;
+    }
+    if (c->state == CONN_PROXY) {
+        listener_proxy_event(l, c, now);
         return;
     }
     timeq_remove(l, c);
@@ -407,6 +558,10 @@ listener_expire(listener_t *l, apr_time_t now)
             if (qi == Q_WRITE)
                 log_error(EV_LOG_INFO, 0, "EVH00204",
                           "closing a connection whose client stopped reading (Timeout)");
+            if (qi == Q_PROXY) {
+                listener_proxy_refuse(l, c, "no complete header within ProxyProtocolTimeout", now);
+                continue;
+            }
             listener_close(l, c);
         }
     }
@@ -512,7 +667,9 @@ listener_maybe_resume(listener_t *l, apr_time_t now)
     if (l->accepting || atomic_load(&c->stopping) != EV_RUNNING || now < l->backoff_until)
         return;
     /* Flag first, then look (both seq_cst): a worker that goes idle in between sees
-     * the flag and wakes us, so no wake-up is lost (fdqueue.h's recipe). */
+     * the flag and wakes us, so no wake-up is lost (fdqueue.h's recipe). The flag
+     * stays set while the connection limit keeps us paused: each worker that goes
+     * idle raises the limit, and wakes us to look again. */
     atomic_store(&c->listener_wait, 1);
     if (fdqueue_idlers(c->queue) <= 0)
         return;
@@ -544,6 +701,7 @@ listener_run(void *arg)
     l.q[Q_KEEPALIVE].gauge = &c->proc->keepalive;
     l.q[Q_LINGER].timeout = LINGER_TIMEOUT;
     l.q[Q_LINGER].gauge = &c->proc->closing;
+    l.q[Q_PROXY].timeout = conf->proxy_timeout;
     if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->wakefd, &wev) < 0)
         log_error(EV_LOG_CRIT, errno, "EVH00206", "epoll_ctl on the wake-up descriptor failed");
     listener_set_accepting(&l, 1);
@@ -575,7 +733,7 @@ listener_run(void *arg)
                 if (l.accepting)
                     listener_accept(&l, (int)((tag >> 1) - 1), now);
             } else {
-                listener_conn_event(&l, events[i].data.ptr);
+                listener_conn_event(&l, events[i].data.ptr, now);
             }
         }
         if (l.shed_wanted) {

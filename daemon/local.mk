@@ -15,6 +15,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/mime.c %reldir%/mime.h \
 	%reldir%/filecache.c %reldir%/filecache.h \
 	%reldir%/range.c %reldir%/range.h \
+	%reldir%/proxy_proto.c %reldir%/proxy_proto.h \
 	%reldir%/cond.c %reldir%/cond.h \
 	%reldir%/lfstack.c %reldir%/lfstack.h \
 	%reldir%/fdqueue.c %reldir%/fdqueue.h
@@ -36,6 +37,7 @@ evhttpd_SOURCES = \
 	%reldir%/handler.c %reldir%/handler.h \
 	%reldir%/static.c %reldir%/static.h \
 	%reldir%/status.c %reldir%/status.h \
+	%reldir%/health.c %reldir%/health.h \
 	%reldir%/http_response.c %reldir%/http_response.h \
 	%reldir%/response.c %reldir%/response.h
 evhttpd_CPPFLAGS = $(AM_CPPFLAGS) $(PROTOBUF_C_CFLAGS) $(SYSTEMD_CFLAGS)

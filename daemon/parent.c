@@ -470,7 +470,7 @@ parent_graceful(parent_t *P, apr_array_header_t *msgs, const char **why, apr_poo
     generation_t *g;
     unsigned free_slots = parent_free_slots(P), i;
 
-    if (P->stop != RUN) {
+    if (P->stop != RUN || P->lame_duck_until) {
         *why = "the server is stopping";
         return -1;
     }
@@ -542,7 +542,7 @@ parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why)
 {
     generation_t *g, *old;
 
-    if (P->stop != RUN) {
+    if (P->stop != RUN || P->lame_duck_until) {
         *why = "the server is stopping";
         return -1;
     }
@@ -586,13 +586,28 @@ parent_hard_restart(parent_t *P, apr_array_header_t *msgs, const char **why)
     return 0;
 }
 
-void
-parent_graceful_stop(parent_t *P, apr_interval_time_t timeout)
+/* GracefulStopDelay: the children keep accepting and serving while the health location
+ * answers 503 and every response closes its connection, so that load balancers move
+ * clients away before the listening sockets close. Restarts are refused meanwhile. */
+static void
+parent_lame_duck(parent_t *P, apr_interval_time_t delay, apr_interval_time_t timeout)
+{
+    P->lame_duck_until = apr_time_now() + delay;
+    P->stop_timeout = timeout;
+    atomic_store(&sb_header(P->sb)->lame_duck, 1);
+    log_error(EV_LOG_NOTICE, 0, "EVH00431",
+              "graceful stop: lame duck for %.1f s (health checks fail, connections close after "
+              "each response), then draining",
+              (double)delay / APR_USEC_PER_SEC);
+    notify_stopping();
+}
+
+/* Tell every child to finish what it has and exit. */
+static void
+parent_drain_all(parent_t *P, apr_interval_time_t timeout)
 {
     unsigned i;
 
-    if (P->stop != RUN)
-        return;
     P->stop_children = parent_live(P);
     P->stop_timeout = timeout;
     log_error(EV_LOG_NOTICE, 0, "EVH00422", "graceful stop: draining %u children", parent_live(P));
@@ -604,6 +619,17 @@ parent_graceful_stop(parent_t *P, apr_interval_time_t timeout)
             P->slots[i].retiring = 1;
             kill(P->slots[i].pid, SIGUSR1);
         }
+}
+
+void
+parent_graceful_stop(parent_t *P, apr_interval_time_t timeout)
+{
+    if (P->stop != RUN || P->lame_duck_until)
+        return;
+    if (P->cur->conf->graceful_stop_delay > 0)
+        parent_lame_duck(P, P->cur->conf->graceful_stop_delay, timeout);
+    else
+        parent_drain_all(P, timeout);
 }
 
 /* Children reopen their logs by name after they have given up root, so a file that
@@ -786,6 +812,8 @@ parent_loop(parent_t *P)
         n += nctl;
         if (P->ready_pending && wait_ms > 20)
             wait_ms = 20; /* READY=1 soon after the children serve */
+        if (P->lame_duck_until && (P->lame_duck_until - now) / 1000 < wait_ms)
+            wait_ms = P->lame_duck_until > now ? (int)((P->lame_duck_until - now + 999) / 1000) : 0;
         if (poll(pfds, (nfds_t)n, wait_ms) < 0 && errno != EINTR)
             log_error(EV_LOG_ERR, errno, "EVH00413", "poll failed");
         parent_signals(P);
@@ -794,6 +822,12 @@ parent_loop(parent_t *P)
         if (P->stop == STOP_NOW || P->fatal)
             break;
         parent_notify_tick(P, apr_time_now());
+        if (P->lame_duck_until && apr_time_now() >= P->lame_duck_until) {
+            apr_interval_time_t timeout = P->stop_timeout;
+
+            P->lame_duck_until = 0;
+            parent_drain_all(P, timeout);
+        }
         if (P->stop == STOP_GRACEFUL) {
             unsigned i;
             parent_reap(P);

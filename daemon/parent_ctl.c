@@ -209,7 +209,11 @@ parent_ctl_handle(void *baton, ctl_client_t *c, const Evhttpd__Ctl__Request *req
             APR_ARRAY_PUSH(P->stop_waiters, ctl_client_t *) = c;
             return 1;
         }
-        reply->message = apr_psprintf(p, "graceful stop: draining %u children", parent_live(P));
+        reply->message =
+            P->lame_duck_until
+                ? apr_psprintf(p, "graceful stop: lame duck until the drain of %u children",
+                               parent_live(P))
+                : apr_psprintf(p, "graceful stop: draining %u children", parent_live(P));
         return 0;
     case EVHTTPD__CTL__REQUEST__COMMAND_STOP:
         P->stop = STOP_NOW;

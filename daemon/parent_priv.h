@@ -42,6 +42,8 @@ typedef struct {
     int fatal;                /* a child reported EV_EXIT_CHILDFATAL */
     int stop;                 /* RUN, STOP_NOW or STOP_GRACEFUL */
     apr_time_t stop_began;
+    apr_time_t lame_duck_until;       /* graceful stop, GracefulStopDelay: drain from then on
+                                       * (0: not in the lame-duck phase) */
     apr_array_header_t *stop_waiters; /* ctl clients waiting for graceful-stop --wait */
     unsigned stop_children;           /* children when the graceful stop began */
     apr_interval_time_t stop_timeout; /* graceful stop: cut what is left after this (0: never) */

@@ -57,7 +57,8 @@ typedef struct {
     uint32_t worker_size;                /* sizeof(sb_worker_t) */
     uint32_t server_limit;               /* process records */
     uint32_t thread_limit;               /* worker records per process */
-    uint32_t reserved0;                  /* zero */
+    _Atomic uint32_t lame_duck;          /* 1 during a graceful stop's GracefulStopDelay
+                                          * (parent writes; children read per response) */
     _Atomic uint32_t generation;         /* running generation (parent writes) */
     _Atomic int32_t parent_pid;          /* parent's pid, for display only */
     _Atomic int64_t start_time;          /* when the parent started, usec since epoch */

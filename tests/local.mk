@@ -16,6 +16,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_cond \
 	tests/unit/daemon/test_mime \
 	tests/unit/daemon/test_filecache \
+	tests/unit/daemon/test_proxy_proto \
 	tests/unit/daemon/test_fdqueue \
 	tests/unit/shm/test_scoreboard \
 	tests/unit/proto/test_ctlframe
@@ -55,6 +56,9 @@ tests_unit_daemon_test_mime_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_filecache_SOURCES = tests/unit/daemon/test_filecache.c
 tests_unit_daemon_test_filecache_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_filecache_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_proxy_proto_SOURCES = tests/unit/daemon/test_proxy_proto.c
+tests_unit_daemon_test_proxy_proto_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_proxy_proto_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_fdqueue_SOURCES = tests/unit/daemon/test_fdqueue.c
 tests_unit_daemon_test_fdqueue_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_fdqueue_LDADD = $(UNIT_LDADD)
@@ -96,7 +100,9 @@ INTEGRATION_TESTS = \
 	tests/integration/14_faults.py \
 	tests/integration/15_scoreboard_garbage.py \
 	tests/integration/16_soak.py \
-	tests/integration/17_overload_restarts.py
+	tests/integration/17_overload_restarts.py \
+	tests/integration/18_proxy.py \
+	tests/integration/19_haproxy.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py

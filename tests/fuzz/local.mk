@@ -8,7 +8,8 @@ FUZZ_HARNESSES = \
 	%reldir%/fuzz_chunked \
 	%reldir%/fuzz_http_path \
 	%reldir%/fuzz_config \
-	%reldir%/fuzz_ctlframe
+	%reldir%/fuzz_ctlframe \
+	%reldir%/fuzz_proxy_proto
 if ENABLE_FUZZING
 noinst_PROGRAMS = $(FUZZ_HARNESSES)
 endif
@@ -22,6 +23,9 @@ endif
 %canon_reldir%_fuzz_http_path_SOURCES = %reldir%/fuzz_http_path.c
 %canon_reldir%_fuzz_http_path_LDADD = daemon/libevcore.a
 %canon_reldir%_fuzz_http_path_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_proxy_proto_SOURCES = %reldir%/fuzz_proxy_proto.c
+%canon_reldir%_fuzz_proxy_proto_LDADD = daemon/libevcore.a
+%canon_reldir%_fuzz_proxy_proto_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 %canon_reldir%_fuzz_config_SOURCES = %reldir%/fuzz_config.c
 %canon_reldir%_fuzz_config_LDADD = daemon/libevcore.a $(APU_LIBS) $(APR_LIBS) $(PTHREAD_LIBS) -lm
 %canon_reldir%_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)

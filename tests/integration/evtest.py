@@ -267,7 +267,7 @@ class Server:
             if line.startswith("proc "):
                 d = dict(kv.split("=", 1) for kv in line.split()[1:])
                 for k in list(d):
-                    if k != "states":
+                    if k not in ("states", "clients"):
                         d[k] = int(d[k])
                 procs.append(d)
         return procs

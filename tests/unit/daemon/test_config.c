@@ -743,6 +743,50 @@ START_TEST(test_status_allow_bad_argument_adds_nothing)
 }
 END_TEST
 
+/* ---- load balancers: Listen ... proxy, ProxyProtocol*, HealthLocation, GracefulStopDelay ---- */
+
+START_TEST(test_proxy_listen_and_trusted)
+{
+    const ev_listen_cfg_t *l;
+
+    load_ok("Listen 80\nListen 127.0.0.1:81 proxy\nListen 82 HTTP\n"
+            "ProxyProtocolTrusted 10.1.0.0/16\nProxyProtocolTrusted ::1 192.0.2.9\n"
+            "ProxyProtocolTimeout 750ms\n");
+    ck_assert_int_eq(cfg->listens->nelts, 3);
+    l = &APR_ARRAY_IDX(cfg->listens, 0, ev_listen_cfg_t);
+    ck_assert_int_eq(l->proxy, 0);
+    l = &APR_ARRAY_IDX(cfg->listens, 1, ev_listen_cfg_t);
+    ck_assert_int_eq(l->proxy, 1);
+    l = &APR_ARRAY_IDX(cfg->listens, 2, ev_listen_cfg_t);
+    ck_assert_int_eq(l->proxy, 0);
+    ck_assert_int_eq(cfg->proxy_trusted->nelts, 3);
+    ck_assert_int_eq(cfg->proxy_timeout, apr_time_from_msec(750));
+    /* the status page's list is its own */
+    ck_assert_int_eq(cfg->status_allow->nelts, 2);
+}
+END_TEST
+
+START_TEST(test_load_balancer_defaults)
+{
+    load_ok("Listen 80\n");
+    ck_assert_int_eq(cfg->proxy_trusted->nelts, 0);
+    ck_assert_int_eq(cfg->proxy_timeout, apr_time_from_sec(5));
+    ck_assert_ptr_null(cfg->health_location);
+    ck_assert_int_eq(cfg->graceful_stop_delay, 0);
+    load_ok("Listen 80\nHealthLocation /health%7a/\nGracefulStopDelay 7\n");
+    ck_assert_str_eq(cfg->health_location, "/healthz");
+    ck_assert_int_eq(cfg->graceful_stop_delay, apr_time_from_sec(7));
+}
+END_TEST
+
+/* The error names the Listen line, wherever the (missing) trust list would go. */
+START_TEST(test_proxy_listen_needs_trusted)
+{
+    ck_assert_int_eq(load("Listen 80\nListen 81 proxy\n"), APR_EINVAL);
+    ASSERT_MSG(":2: Listen 81 proxy: no ProxyProtocolTrusted names the load balancers");
+}
+END_TEST
+
 /* ---- errors ---- */
 
 static const struct {
@@ -784,7 +828,7 @@ static const struct {
     { "Listen [zz]:80", ":2: Listen: \"[zz]:80\" is not an IPv6 address" },
     { "Listen 1.2.3:80", ":2: Listen: \"1.2.3:80\" is not an IP address and port" },
     { "Listen www.example.com:80", ":2: Listen: \"www.example.com:80\" is not an IP address" },
-    { "Listen 80 http", ":2: Listen takes one argument" },
+    { "Listen 80 http 2", ":2: Listen takes one or two arguments" },
     { "Listen 8000\nListen 8000", ":3: Listen 8000 duplicates Listen 8000 at " },
     { "Listen 80\nListen *:80", ":3: Listen *:80 duplicates Listen 80 at " },
     { "Listen [::1]:80\nListen [0:0::1]:80", ":3: Listen [0:0::1]:80 duplicates Listen [::1]:80" },
@@ -832,6 +876,17 @@ static const struct {
     { "Include nope-*.conf", ":2: Include: " },
     { "Include", ":2: Include takes one argument" },
     { "StatusLocation", ":2: StatusLocation takes one argument" },
+    { "Listen 80 https", ":2: Listen 80: protocol \"https\" is not served here" },
+    { "Listen 80 proxy extra", ":2: Listen takes" },
+    { "ProxyProtocolTrusted", ":2: ProxyProtocolTrusted takes" },
+    { "ProxyProtocolTrusted 10.0.0.0/33",
+      ":2: ProxyProtocolTrusted: \"10.0.0.0/33\" has a prefix" },
+    { "ProxyProtocolTrusted lb.example",
+      ":2: ProxyProtocolTrusted: \"lb.example\" is not an IPv4" },
+    { "ProxyProtocolTimeout soon", ":2: ProxyProtocolTimeout: \"soon\"" },
+    { "HealthLocation healthz", ":2: HealthLocation: \"healthz\" must start with /" },
+    { "HealthLocation /", ":2: HealthLocation: \"/\" would replace the home page" },
+    { "GracefulStopDelay -1", ":2: GracefulStopDelay: \"-1\"" },
     { "StatusLocation /a /b", ":2: StatusLocation takes one argument" },
     { "StatusLocation server-status", ":2: StatusLocation: \"server-status\" must start with /" },
     { "StatusLocation ''", ":2: StatusLocation: \"\" must start with /" },
@@ -1144,6 +1199,9 @@ config_suite(void)
                         sizeof(allow_cases) / sizeof(allow_cases[0]));
     tcase_add_test(tc, test_status_allow_adds_and_replaces_default);
     tcase_add_test(tc, test_status_allow_bad_argument_adds_nothing);
+    tcase_add_test(tc, test_proxy_listen_and_trusted);
+    tcase_add_test(tc, test_load_balancer_defaults);
+    tcase_add_test(tc, test_proxy_listen_needs_trusted);
     tcase_add_loop_test(tc, test_errors, 0, sizeof(error_cases) / sizeof(error_cases[0]));
     tcase_add_test(tc, test_error_texts_with_paths);
     tcase_add_test(tc, test_missing_file);
