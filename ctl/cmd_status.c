@@ -40,10 +40,10 @@ cmd_status_bytes(char *buf, size_t size, uint64_t n)
         snprintf(buf, size, "%" PRIu64 " B", n);
         return;
     }
-    while (v >= 1024.0 && u < 5) {
+    do {
         v /= 1024.0;
         u++;
-    }
+    } while (v >= 1024.0 && u < 5);
     snprintf(buf, size, "%.1f %s", v, units[u]);
 }
 

@@ -733,7 +733,7 @@ config_read_file(config_ctx_t *ctx, const char *path, const char *label, const c
     apr_finfo_t fi;
     apr_file_t *f;
     apr_size_t n = 0;
-    char *buf, *pos;
+    char *buf = NULL, *pos;
 
     apr_pool_create(&scratch, ctx->ptemp);
     rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, scratch);
@@ -745,7 +745,7 @@ config_read_file(config_ctx_t *ctx, const char *path, const char *label, const c
         what = "not a regular file";
     else if (fi.size > CONFIG_MAX_FILE)
         what = "too large for a configuration file";
-    if (!what) {
+    else {
         buf = apr_palloc(scratch, (apr_size_t)fi.size + 1);
         rv = fi.size ? apr_file_read_full(f, buf, (apr_size_t)fi.size, &n) : APR_SUCCESS;
         if (rv != APR_SUCCESS && !APR_STATUS_IS_EOF(rv))

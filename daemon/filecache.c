@@ -65,14 +65,14 @@ filecache_release(filecache_entry_t *e)
 static void
 filecache_lru_unlink(filecache_t *fc, filecache_entry_t *e)
 {
-    if (e->lprev)
-        e->lprev->lnext = e->lnext;
-    else
+    if (e == fc->lru_head)
         fc->lru_head = e->lnext;
-    if (e->lnext)
-        e->lnext->lprev = e->lprev;
     else
+        e->lprev->lnext = e->lnext;
+    if (e == fc->lru_tail)
         fc->lru_tail = e->lprev;
+    else
+        e->lnext->lprev = e->lprev;
     e->lprev = e->lnext = NULL;
 }
 

@@ -63,7 +63,7 @@ status_server_name(conn_t *c)
         struct sockaddr sa;
         struct sockaddr_in sin;
         struct sockaddr_in6 sin6;
-    } local;
+    } local = { 0 }; /* the analyzer does not see getsockname fill it */
     socklen_t slen = sizeof(local);
     char buf[INET6_ADDRSTRLEN];
 

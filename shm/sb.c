@@ -365,7 +365,7 @@ sb_attach_check(int fd, sb_header_t *h, apr_size_t *size)
 apr_status_t
 sb_attach_readonly(sb_t **out, const char *path, apr_pool_t *p)
 {
-    sb_header_t h;
+    sb_header_t h = { 0 }; /* the analyzer allows a failed fstat to leave errno 0 */
     apr_size_t size = 0;
     apr_status_t rv;
     void *base = MAP_FAILED;

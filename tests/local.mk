@@ -76,7 +76,7 @@ tests_tools_sbdump_SOURCES = tests/tools/sbdump.c
 tests_tools_sbdump_LDADD = shm/libevsb.a $(APR_LIBS) $(PTHREAD_LIBS)
 
 TESTS += tests/check_log_ids.sh
-EXTRA_DIST += tests/check_log_ids.sh
+EXTRA_DIST += tests/check_log_ids.sh tests/lint/lint.sh tests/lint/cppcheck.supp
 
 # hammer: keep-alive and churning clients, for the stress tests.
 check_PROGRAMS += tests/tools/hammer
