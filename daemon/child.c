@@ -23,6 +23,8 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 
+#include <apr_strings.h>
+
 #include "accesslog.h"
 #include "child.h"
 #include "conn.h"
@@ -245,7 +247,7 @@ child_run_threads(child_t *c)
 }
 
 int
-child_main(const child_env_t *env, unsigned slot, unsigned generation)
+child_main(const child_env_t *env, unsigned slot, unsigned generation, int bucket)
 {
     apr_pool_t *pchild;
     child_t *c;
@@ -272,6 +274,7 @@ child_main(const child_env_t *env, unsigned slot, unsigned generation)
     c->env = env;
     c->slot = slot;
     c->generation = generation;
+    c->bucket = env->nbuckets > 1 ? bucket : -1;
     c->proc = sb_process(env->sb, slot);
     c->lame_duck = &sb_header(env->sb)->lame_duck;
     c->epfd = c->wakefd = c->docroot_fd = -1;
@@ -286,8 +289,9 @@ child_main(const child_env_t *env, unsigned slot, unsigned generation)
     sb_process_set(c->proc, (int32_t)getpid(), generation, env->conf->threads_per_child, 0, 0);
     rc = child_open(c);
     if (rc == EV_EXIT_OK) {
-        log_error(EV_LOG_DEBUG, 0, "EVH00310", "child started in slot %u with %d workers", slot,
-                  env->conf->threads_per_child);
+        log_error(EV_LOG_DEBUG, 0, "EVH00310", "child started in slot %u with %d workers%s", slot,
+                  env->conf->threads_per_child,
+                  c->bucket >= 0 ? apr_psprintf(pchild, ", listener bucket %d", c->bucket) : "");
         rc = child_run_threads(c);
     }
     conn_free_all(c);

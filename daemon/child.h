@@ -35,6 +35,7 @@ typedef struct {
     int *listen_fds;                  /* bound, listening, non-blocking sockets */
     listen_info_t *listen_info;       /* port and protocol of each listen_fds entry */
     int nlisten;                      /* entries in listen_fds */
+    int nbuckets;                     /* listener buckets (1: every child polls every socket) */
     sb_t *sb;                         /* the scoreboard mapping */
     struct accesslog_t **access_logs; /* CustomLog writers, opened by the parent */
     int naccess_logs;                 /* entries in access_logs */
@@ -52,6 +53,7 @@ typedef struct child_t {
     const child_env_t *env;      /* what the parent handed over (read-only) */
     unsigned slot;               /* our scoreboard slot */
     unsigned generation;         /* our generation */
+    int bucket;                  /* the listener bucket we accept from, or -1 for all */
     sb_process_t *proc;          /* our process record (counters: atomics) */
     int epfd;                    /* the listener's epoll instance (workers re-arm in it) */
     int wakefd;                  /* eventfd that wakes the listener */
@@ -68,8 +70,9 @@ typedef struct child_t {
 } child_t;
 
 /* child_main: run a child in this process until it is told to stop; returns the exit
- * code (EV_EXIT_*). Called right after fork, or directly with -X. */
-int child_main(const child_env_t *env, unsigned slot, unsigned generation);
+ * code (EV_EXIT_*). Called right after fork, or directly with -X. It accepts from the
+ * sockets of listener bucket `bucket` only, or from all with -1. */
+int child_main(const child_env_t *env, unsigned slot, unsigned generation, int bucket);
 
 /* child_wake_listener: make the listener's epoll_wait return (any thread). */
 void child_wake_listener(child_t *c);

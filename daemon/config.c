@@ -617,6 +617,7 @@ static const config_directive_t config_directives[] = {
     { "LimitRequestLine", config_int, 1, 1, 0, CONFIG_AT(limit_request_line), 1 },
     { "Listen", config_listen, 1, 2, 1, 0, 0 },
     { "ListenBacklog", config_int, 1, 1, 0, CONFIG_AT(listen_backlog), 1 },
+    { "ListenCoresBucketsRatio", config_int, 1, 1, 0, CONFIG_AT(listen_buckets_ratio), 0 },
     { "LogFormat", config_log_format, 2, 2, 1, 0, 0 },
     { "LogLevel", config_log_level, 1, 1, 0, 0, 0 },
     { "MaxConnectionsPerChild", config_int, 1, 1, 0, CONFIG_AT(max_connections_per_child), 0 },

@@ -66,6 +66,8 @@ typedef struct {
 
     apr_array_header_t *listens; /* Listen: ev_listen_cfg_t, in order; never empty after load */
     int listen_backlog;          /* ListenBacklog (511) */
+    int listen_buckets_ratio;    /* ListenCoresBucketsRatio: CPUs per listener bucket
+                                  * (0 = one socket per address, the default) */
 
     const char *document_root;           /* DocumentRoot, absolute (default ServerRoot/htdocs) */
     apr_array_header_t *directory_index; /* DirectoryIndex: const char * (default index.html) */

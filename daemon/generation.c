@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <pwd.h>
 #include <string.h>
 #include <unistd.h>
@@ -115,6 +116,55 @@ generation_fit_scoreboard(generation_t *g, sb_t *sb, apr_array_header_t *msgs)
         conf->start_servers = sl;
 }
 
+/* The CPUs the parent may run on (its affinity mask; children inherit it). */
+static int
+generation_cpus(void)
+{
+    cpu_set_t set;
+    long n;
+
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* ListenCoresBucketsRatio: CPUs / ratio buckets, as Apache computes them, at most one per
+ * child the configuration allows; fixed once the sockets exist. Every bucket needs a
+ * child of the current generation, so StartServers is raised to the count. */
+static int
+generation_buckets(generation_t *g, const listen_set_t *ls, apr_array_header_t *msgs)
+{
+    ev_config_t *conf = g->conf;
+    int ratio = conf->listen_buckets_ratio, have = listen_set_buckets(ls), b = 1;
+    int max_children = conf->max_request_workers / conf->threads_per_child;
+
+    if (ratio > 0) {
+        b = generation_cpus() / ratio;
+        if (b > max_children)
+            b = max_children;
+        if (b < 1)
+            b = 1;
+    }
+    if (b > 1 && listen_set_has_inherited(ls)) {
+        generation_msg(msgs, g->pool,
+                       "warning: ListenCoresBucketsRatio %d: systemd passes one socket per "
+                       "address, so listener buckets are off",
+                       ratio);
+        b = 1;
+    }
+    if (have > 0 && b != have) {
+        generation_msg(msgs, g->pool,
+                       "warning: ListenCoresBucketsRatio %d asks for %d listener buckets; a change "
+                       "of their number needs a full restart (stop, then start): keeping %d",
+                       ratio, b, have);
+        b = have;
+    }
+    if (conf->start_servers < b)
+        conf->start_servers = b;
+    return b;
+}
+
 apr_status_t
 generation_load(generation_t **out, unsigned id, const gen_source_t *src, listen_set_t *ls,
                 sb_t *sb, apr_pool_t *parent_pool, apr_array_header_t *msgs)
@@ -147,8 +197,9 @@ generation_load(generation_t **out, unsigned id, const gen_source_t *src, listen
                        "warning: cannot read TypesConfig %s (%s): every file is served as "
                        "application/octet-stream",
                        g->conf->types_config, apr_strerror(rv, err, sizeof(err)));
-    rc = listen_set_apply(ls, g->conf, &g->env.listen_fds, &g->env.listen_info, &g->env.nlisten, p,
-                          err, sizeof(err));
+    g->env.nbuckets = generation_buckets(g, ls, msgs);
+    rc = listen_set_apply(ls, g->conf, g->env.nbuckets, &g->env.listen_fds, &g->env.listen_info,
+                          &g->env.nlisten, p, err, sizeof(err));
     if (rc != 0) {
         generation_msg(msgs, p, "%s", err);
         rv = APR_FROM_OS_ERROR(rc);

@@ -29,11 +29,13 @@ typedef struct {
     int wanted;      /* used by the last apply */
     int inherited;   /* handed over by systemd: never closed by us */
     int dualstack;   /* an IPv6 wildcard socket that also takes IPv4 */
+    int bucket;      /* listener bucket (the key with addr) */
 } listen_entry_t;
 
 struct listen_set_t {
     apr_array_header_t *entries; /* listen_entry_t */
     apr_pool_t *pool;
+    int buckets; /* fixed by the first successful apply; 0 before */
 };
 
 static apr_status_t
@@ -64,7 +66,7 @@ listen_set_create(apr_pool_t *p)
 
 /* Open one socket for `ai`; returns fd or -1 with errno and the failed call's name. */
 static int
-listen_one(const struct addrinfo *ai, int backlog, const char **what)
+listen_one(const struct addrinfo *ai, int backlog, int reuseport, const char **what)
 {
     int one = 1, defer = 1;
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
@@ -77,6 +79,10 @@ listen_one(const struct addrinfo *ai, int backlog, const char **what)
         goto fail;
     if (ai->ai_family == AF_INET6 &&
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+        goto fail;
+    /* Only for buckets: on a lone socket it would let a second server started by
+     * mistake share the port silently instead of failing with EADDRINUSE. */
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
         goto fail;
     /* Best effort: without it accept still works, only a little less efficiently. */
     (void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
@@ -127,16 +133,18 @@ listen_same(const listen_entry_t *e, const struct sockaddr *sa)
 /* The set's socket for an address: the same address, or for an IPv4 wildcard a
  * dual-stack IPv6 wildcard socket on that port (what systemd makes of ListenStream=80). */
 static listen_entry_t *
-listen_find(listen_set_t *ls, const struct addrinfo *ai)
+listen_find(listen_set_t *ls, const struct addrinfo *ai, int bucket)
 {
     const struct sockaddr_in *in = (const struct sockaddr_in *)ai->ai_addr;
     int i;
 
     for (i = 0; i < ls->entries->nelts; i++) {
         listen_entry_t *e = &APR_ARRAY_IDX(ls->entries, i, listen_entry_t);
-        if (e->fd >= 0 && listen_same(e, ai->ai_addr))
+        if (e->fd >= 0 && e->bucket == bucket && listen_same(e, ai->ai_addr))
             return e;
     }
+    if (bucket != 0)
+        return NULL;
     if (ai->ai_family != AF_INET || in->sin_addr.s_addr != htonl(INADDR_ANY))
         return NULL;
     for (i = 0; i < ls->entries->nelts; i++) {
@@ -199,11 +207,12 @@ listen_set_unused_inherited(const listen_set_t *ls, char *buf, size_t buflen)
     return n;
 }
 
-/* The socket for one resolved address: the set's, or a new one. */
+/* The socket for one resolved address and bucket: the set's, or a new one. */
 static int
-listen_get(listen_set_t *ls, const ev_config_t *conf, const struct addrinfo *ai, const char **what)
+listen_get(listen_set_t *ls, const ev_config_t *conf, const struct addrinfo *ai, int bucket,
+           int buckets, const char **what)
 {
-    listen_entry_t *e = listen_find(ls, ai), ne;
+    listen_entry_t *e = listen_find(ls, ai, bucket), ne;
 
     if (e) {
         /* ListenBacklog may have changed: listen() again adjusts it in place. */
@@ -212,20 +221,49 @@ listen_get(listen_set_t *ls, const ev_config_t *conf, const struct addrinfo *ai,
         return e->fd;
     }
     memset(&ne, 0, sizeof(ne));
-    ne.fd = listen_one(ai, conf->listen_backlog, what);
+    ne.fd = listen_one(ai, conf->listen_backlog, buckets > 1, what);
     if (ne.fd < 0)
         return -1;
     memcpy(&ne.addr, ai->ai_addr, ai->ai_addrlen);
     ne.addrlen = ai->ai_addrlen;
     ne.port = listen_port_of(ai->ai_addr);
+    ne.bucket = bucket;
     ne.wanted = 1;
     APR_ARRAY_PUSH(ls->entries, listen_entry_t) = ne;
     return ne.fd;
 }
 
+/* Add the socket for one resolved address of Listen `l`, bucket b, to out/outp;
+ * returns 0 or an errno with the message in err. */
+static int
+listen_add(listen_set_t *ls, const ev_config_t *conf, const ev_listen_cfg_t *l,
+           const struct addrinfo *ai, int b, int buckets, apr_array_header_t *out,
+           apr_array_header_t *outp, char *err, size_t errlen)
+{
+    const char *what = "socket";
+    int fd = listen_get(ls, conf, ai, b, buckets, &what), j;
+
+    if (fd < 0) {
+        int e = errno;
+        /* `Listen 80` on a host without IPv6 still serves IPv4. */
+        if (l->host == NULL && ai->ai_family == AF_INET6 && e == EAFNOSUPPORT)
+            return 0;
+        snprintf(err, errlen, "%s: Listen %s: %s: %s", l->where, l->spec, what, strerror(e));
+        return e;
+    }
+    /* `Listen 80` on a dual-stack socket from systemd: one socket, once */
+    for (j = 0; j < out->nelts; j++)
+        if (APR_ARRAY_IDX(out, j, int) == fd)
+            return 0;
+    APR_ARRAY_PUSH(out, int) = fd;
+    APR_ARRAY_PUSH(outp, listen_info_t) =
+        (listen_info_t){ .port = listen_port_of(ai->ai_addr), .proxy = l->proxy, .bucket = b };
+    return 0;
+}
+
 int
-listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, listen_info_t **info, int *n,
-                 apr_pool_t *gp, char *err, size_t errlen)
+listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int buckets, int **fds,
+                 listen_info_t **info, int *n, apr_pool_t *gp, char *err, size_t errlen)
 {
     apr_array_header_t *out = apr_array_make(gp, conf->listens->nelts + 1, sizeof(int));
     apr_array_header_t *outp = apr_array_make(gp, conf->listens->nelts + 1, sizeof(listen_info_t));
@@ -252,30 +290,16 @@ listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, listen_in
             return EINVAL;
         }
         for (ai = res; ai; ai = ai->ai_next) {
-            const char *what = "socket";
-            int fd = listen_get(ls, conf, ai, &what);
+            int b;
 
-            if (fd < 0) {
-                int e = errno;
-                /* `Listen 80` on a host without IPv6 still serves IPv4. */
-                if (l->host == NULL && ai->ai_family == AF_INET6 && e == EAFNOSUPPORT)
-                    continue;
-                snprintf(err, errlen, "%s: Listen %s: %s: %s", l->where, l->spec, what,
-                         strerror(e));
-                freeaddrinfo(res);
-                return e;
+            for (b = 0; b < buckets; b++) {
+                int e = listen_add(ls, conf, l, ai, b, buckets, out, outp, err, errlen);
+
+                if (e != 0) {
+                    freeaddrinfo(res);
+                    return e;
+                }
             }
-            {
-                /* `Listen 80` on a dual-stack socket from systemd: one socket, once */
-                int j, dup = 0;
-                for (j = 0; j < out->nelts; j++)
-                    dup |= APR_ARRAY_IDX(out, j, int) == fd;
-                if (dup)
-                    continue;
-            }
-            APR_ARRAY_PUSH(out, int) = fd;
-            APR_ARRAY_PUSH(outp, listen_info_t) =
-                (listen_info_t){ .port = listen_port_of(ai->ai_addr), .proxy = l->proxy };
         }
         freeaddrinfo(res);
     }
@@ -283,6 +307,24 @@ listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, listen_in
     APR_ARRAY_PUSH(out, int) = -1;
     *fds = (int *)out->elts;
     *info = (listen_info_t *)outp->elts;
+    ls->buckets = buckets;
+    return 0;
+}
+
+int
+listen_set_buckets(const listen_set_t *ls)
+{
+    return ls->buckets;
+}
+
+int
+listen_set_has_inherited(const listen_set_t *ls)
+{
+    int i;
+
+    for (i = 0; i < ls->entries->nelts; i++)
+        if (APR_ARRAY_IDX(ls->entries, i, listen_entry_t).inherited)
+            return 1;
     return 0;
 }
 

@@ -8,6 +8,13 @@
  * Children inherit the descriptors across fork; they are non-blocking and
  * close-on-exec.
  *
+ * Listener buckets (ListenCoresBucketsRatio, Apache's design): with B > 1 buckets every
+ * address gets B sockets bound with SO_REUSEPORT, and the kernel spreads new
+ * connections over them by a hash of the addresses; each child polls only the sockets
+ * of its bucket, so children of different buckets never contend for one accept queue.
+ * B is fixed by the first apply: sockets without SO_REUSEPORT cannot be joined by
+ * sockets with it, so changing B needs a full restart.
+ *
  * TCP_DEFER_ACCEPT lets accept() return only once the client has sent data, so a
  * freshly accepted connection can usually be read at once by the worker it is handed
  * to. IPV6_V6ONLY is set on IPv6 sockets so `Listen [::]:80` and `Listen 0.0.0.0:80`
@@ -26,6 +33,7 @@ typedef struct listen_set_t listen_set_t;
 typedef struct {
     apr_port_t port; /* the local port (for %p) */
     int proxy;       /* connections start with a PROXY protocol header (Listen ... proxy) */
+    int bucket;      /* its listener bucket, 0..buckets-1 (ListenCoresBucketsRatio) */
 } listen_info_t;
 
 /* listen_set_create: an empty set living in `p` (a process-lifetime pool, whose
@@ -34,15 +42,23 @@ listen_set_t *listen_set_create(apr_pool_t *p);
 
 /*
  * listen_set_apply: the sockets for every Listen of `conf`, in order (`Listen 80`
- * gives two: IPv4 and IPv6), reusing the set's socket for an address it already has
- * and binding the others. *fds and *info (allocated from `gp`, the generation's pool)
- * get *n entries; *fds is also terminated by -1. Reused and new sockets are marked in
- * use; call listen_set_prune after the previous generation no longer needs the rest.
- * On failure returns the errno of the failing call, writes "file:line: Listen ADDR:
- * bind: Address already in use"-style text to err, and leaves in use what was.
+ * gives two: IPv4 and IPv6), `buckets` sockets each (see above; 1 for none), reusing
+ * the set's socket for an address and bucket it already has and binding the others.
+ * `buckets` must equal listen_set_buckets() once that is non-zero. *fds and *info (allocated from
+ * `gp`, the generation's pool) get *n entries; *fds is also terminated by -1. Reused and new
+ * sockets are marked in use; call listen_set_prune after the previous generation no longer needs
+ * the rest. On failure returns the errno of the failing call, writes "file:line: Listen ADDR: bind:
+ * Address already in use"-style text to err, and leaves in use what was.
  */
-int listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int **fds, listen_info_t **info,
-                     int *n, apr_pool_t *gp, char *err, size_t errlen);
+int listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int buckets, int **fds,
+                     listen_info_t **info, int *n, apr_pool_t *gp, char *err, size_t errlen);
+
+/* listen_set_buckets: the bucket count of the first successful apply, 0 before it. */
+int listen_set_buckets(const listen_set_t *ls);
+
+/* listen_set_has_inherited: whether systemd passed any socket (then there is one socket
+ * per address and no buckets). */
+int listen_set_has_inherited(const listen_set_t *ls);
 
 /* listen_set_inherit: add a socket systemd passed (socket activation); it is matched
  * to Listen directives by address, and a dual-stack IPv6 wildcard socket also stands

@@ -217,6 +217,9 @@ listener_set_accepting(listener_t *l, int on)
         return;
     for (i = 0; i < c->env->nlisten; i++) {
         struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = TAG_LISTEN(i) };
+
+        if (c->bucket >= 0 && c->env->listen_info[i].bucket != c->bucket)
+            continue;
         if (epoll_ctl(c->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, c->env->listen_fds[i], &ev) < 0)
             log_error(EV_LOG_ERR, errno, "EVH00201", "epoll_ctl on listening socket failed");
     }

@@ -327,7 +327,7 @@ start(const options_t *o, apr_pool_t *pool)
     scoreboard_file = apr_pstrdup(pool, conf->scoreboard_file);
     write_pid_file(pid_file);
     if (o->debug_single)
-        rc = child_main(&pe->first->env, 0, 1) == EV_EXIT_OK ? 0 : 1;
+        rc = child_main(&pe->first->env, 0, 1, -1) == EV_EXIT_OK ? 0 : 1;
     else
         rc = parent_run(pe);
     if (pid_file)

@@ -63,10 +63,49 @@ const int parent_signal_list[PARENT_NSIGNALS] = { SIGTERM, SIGINT,  SIGCHLD, SIG
 
 /* ---- children ---- */
 
+static int parent_idle_of(parent_t *P, unsigned slot);
+
+/* Count the current generation's active children per listener bucket into
+ * P->in_bucket; returns how many buckets have none. Retiring, hurried and quiescing
+ * children do not count: they no longer accept. */
+static int
+parent_count_buckets(parent_t *P)
+{
+    int nb = P->cur->env.nbuckets, b, empty = 0;
+    unsigned i;
+
+    for (b = 0; b < nb; b++)
+        P->in_bucket[b] = 0;
+    for (i = 0; i < P->nslots; i++) {
+        const parent_slot_t *s = &P->slots[i];
+        if (s->pid && s->gen == P->cur && !s->retiring && !s->hurried && s->bucket >= 0 &&
+            s->bucket < nb && (nb == 1 || parent_idle_of(P, i) >= 0))
+            P->in_bucket[s->bucket]++;
+    }
+    for (b = 0; b < nb; b++)
+        empty += P->in_bucket[b] == 0;
+    return empty;
+}
+
+/* The bucket with the fewest children of the current generation (the lowest first),
+ * so that every bucket has one before any has two. */
+static int
+parent_pick_bucket(parent_t *P)
+{
+    int nb = P->cur->env.nbuckets, b, best = 0;
+
+    parent_count_buckets(P);
+    for (b = 1; b < nb; b++)
+        if (P->in_bucket[b] < P->in_bucket[best])
+            best = b;
+    return best;
+}
+
 static int
 parent_spawn(parent_t *P, unsigned slot)
 {
     generation_t *g = P->cur;
+    int bucket = parent_pick_bucket(P);
     pid_t pid;
 
     sb_process_reset(P->sb, slot);
@@ -83,9 +122,10 @@ parent_spawn(parent_t *P, unsigned slot)
             ctl_server_forget(P->ctl);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        exit(child_main(&g->env, slot, g->id));
+        exit(child_main(&g->env, slot, g->id, bucket));
     }
-    P->slots[slot] = (parent_slot_t){ .pid = pid, .gen = g, .started = apr_time_now() };
+    P->slots[slot] =
+        (parent_slot_t){ .pid = pid, .gen = g, .started = apr_time_now(), .bucket = bucket };
     g->live++;
     return 0;
 }
@@ -281,8 +321,9 @@ parent_maintain(parent_t *P)
 {
     const ev_config_t *conf = P->cur->conf;
     unsigned i, max_children = (unsigned)(conf->max_request_workers / conf->threads_per_child);
-    unsigned active = 0, last_active = 0;
-    int idle = 0, n, spawned, replacing = P->replace_now;
+    unsigned active = 0;
+    int idle = 0, n, spawned, replacing = P->replace_now, uncovered = parent_count_buckets(P);
+    int retire = -1; /* the surplus child to retire, if any */
     apr_time_t now = apr_time_now();
 
     if (max_children > P->nslots)
@@ -301,18 +342,21 @@ parent_maintain(parent_t *P)
         if (slot_idle < 0)
             continue; /* draining: neither active nor idle */
         active++;
-        last_active = i;
+        /* the last child whose bucket keeps another: a bucket never loses its last */
+        if (P->in_bucket[P->slots[i].bucket] > 1)
+            retire = (int)i;
         idle += slot_idle;
     }
-    if (idle > conf->max_spare_threads && active > 1) {
+    if (idle > conf->max_spare_threads && active > 1 && retire >= 0) {
         log_error(EV_LOG_DEBUG, 0, "EVH00407", "%d idle workers > MaxSpareThreads, retiring one",
                   idle);
-        P->slots[last_active].retiring = 1;
-        kill(P->slots[last_active].pid, SIGUSR1);
+        P->slots[retire].retiring = 1;
+        kill(P->slots[retire].pid, SIGUSR1);
         P->spawn_rate = 1;
         return;
     }
-    if ((idle >= conf->min_spare_threads && !replacing) || now < P->backoff_until) {
+    /* A bucket without a current child would leave its sockets' queues unserved. */
+    if ((idle >= conf->min_spare_threads && !replacing && !uncovered) || now < P->backoff_until) {
         P->spawn_rate = 1;
         return;
     }
@@ -324,6 +368,8 @@ parent_maintain(parent_t *P)
         n = P->spawn_rate;
     if (replacing && n < 1)
         n = 1;
+    if (n < uncovered)
+        n = uncovered;
     if ((unsigned)n > max_children - active)
         n = (int)(max_children - active);
     if (n <= 0)
@@ -870,6 +916,8 @@ parent_run(parent_env_t *penv)
     P.stop_waiters = apr_array_make(penv->pool, 2, sizeof(void *));
     log_set_generation(P.cur->id);
     P.slots = calloc(P.nslots, sizeof(*P.slots));
+    /* buckets <= MaxRequestWorkers / ThreadsPerChild <= ServerLimit (generation.c) */
+    P.in_bucket = apr_pcalloc(penv->pool, P.nslots * sizeof(*P.in_bucket));
     if (P.slots == NULL)
         return 1;
     sigemptyset(&set);

@@ -24,6 +24,7 @@ typedef struct {
     int hurried;           /* told to stop at once */
     apr_time_t hurried_at; /* when (SIGTERM) */
     int killed;            /* sent SIGKILL since: it did not stop */
+    int bucket;            /* the listener bucket it accepts from */
 } parent_slot_t;
 
 typedef struct {
@@ -32,6 +33,7 @@ typedef struct {
     sb_t *sb;
     unsigned nslots;      /* ServerLimit */
     parent_slot_t *slots; /* private child table */
+    unsigned *in_bucket;  /* scratch: the current generation's children per bucket (nslots) */
     int sigfd;
     ctl_server_t *ctl;
     int spawn_rate;

@@ -102,7 +102,8 @@ INTEGRATION_TESTS = \
 	tests/integration/16_soak.py \
 	tests/integration/17_overload_restarts.py \
 	tests/integration/18_proxy.py \
-	tests/integration/19_haproxy.py
+	tests/integration/19_haproxy.py \
+	tests/integration/20_listen_buckets.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py

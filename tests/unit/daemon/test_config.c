@@ -887,6 +887,7 @@ static const struct {
     { "HealthLocation healthz", ":2: HealthLocation: \"healthz\" must start with /" },
     { "HealthLocation /", ":2: HealthLocation: \"/\" would replace the home page" },
     { "GracefulStopDelay -1", ":2: GracefulStopDelay: \"-1\"" },
+    { "ListenCoresBucketsRatio -1", ":2: ListenCoresBucketsRatio: \"-1\" must not be negative" },
     { "StatusLocation /a /b", ":2: StatusLocation takes one argument" },
     { "StatusLocation server-status", ":2: StatusLocation: \"server-status\" must start with /" },
     { "StatusLocation ''", ":2: StatusLocation: \"\" must start with /" },
