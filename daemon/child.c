@@ -28,6 +28,7 @@
 #include "accesslog.h"
 #include "child.h"
 #include "conn.h"
+#include "filecache.h"
 #include "listener.h"
 #include "reqlog.h"
 #include "log.h"
@@ -53,6 +54,20 @@ child_on_idle(void *baton)
 
     if (atomic_load(&c->listener_wait))
         child_wake_listener(c);
+}
+
+/* fdqueue callback: a worker with nothing to do is about to sleep, maybe for long.
+ * What it buffered goes out, and its cached descriptors close: one of them may be a
+ * file deleted since, whose space would stay taken while the worker sleeps. Under
+ * load the running workers seldom sleep and keep theirs. */
+static void
+child_before_sleep(void *baton)
+{
+    child_t *c = baton;
+
+    if (c->conf->buffered_logs)
+        reqlog_flush(c);
+    filecache_drop_descriptors(filecache_current());
 }
 
 static int
@@ -132,8 +147,7 @@ child_open(child_t *c)
         return EV_EXIT_CHILDSICK;
     }
     fdqueue_set_concurrency(c->queue, conf->threads_per_child, child_cpus());
-    if (conf->buffered_logs)
-        fdqueue_set_before_sleep(c->queue, reqlog_flush, c);
+    fdqueue_set_before_sleep(c->queue, child_before_sleep, c);
     return EV_EXIT_OK;
 }
 

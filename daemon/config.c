@@ -598,6 +598,7 @@ static const config_directive_t config_directives[] = {
     { "DirectoryIndex", config_directory_index, 1, -1, 1, 0, 0 },
     { "DocumentRoot", config_string, 1, 1, 0, CONFIG_AT(document_root), 0 },
     { "ErrorLog", config_error_log, 1, 1, 0, CONFIG_AT(error_log), 0 },
+    { "FileCacheDescriptors", config_int, 1, 1, 0, CONFIG_AT(file_cache_fds), 0 },
     { "FileCacheMaxFileSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_max_file), 0 },
     { "FileCacheSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_size), 0 },
     { "GracefulRestartTimeout", config_interval, 1, 1, 0, CONFIG_AT(graceful_restart_timeout), 0 },
@@ -970,6 +971,7 @@ config_defaults(apr_pool_t *p)
     c->body_timeout = (ev_read_timeout_t){ apr_time_from_sec(20), 0, 500 };
     c->file_cache_size = 256 * 1024;
     c->file_cache_max_file = 16 * 1024;
+    c->file_cache_fds = 16;
     c->limit_request_header_size = 32768;
     c->limit_request_line = 8190;
     c->limit_request_field_size = 8190;

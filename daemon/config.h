@@ -115,6 +115,8 @@ typedef struct {
     int file_cache_size;     /* FileCacheSize: bytes of small files each worker keeps in
                               * memory (262144; 0 = off) */
     int file_cache_max_file; /* FileCacheMaxFileSize: largest file cached (16384) */
+    int file_cache_fds;      /* FileCacheDescriptors: larger files each worker keeps open
+                              * (16; 0 = off) */
 
     int limit_request_line;        /* LimitRequestLine (8190) */
     int limit_request_field_size;  /* LimitRequestFieldSize (8190) */

@@ -3,8 +3,10 @@
  *
  * Layout: a fixed table of hash chains, and one list in recency order whose tail is
  * evicted first. An entry is a single allocation: the struct, its key, its path and
- * the file's bytes, so freeing it is one free() from whichever thread drops the
- * last reference.
+ * the file's bytes (none for a descriptor entry), so freeing it is one free() (and a
+ * close()) from whichever thread drops the last reference. A descriptor entry costs
+ * its struct and names against the budget, and one of max_fds; when they are all
+ * held, the least recently used descriptor entry goes, found from the cold end.
  *
  * Validation compares what identifies a version of a file: device, inode, size,
  * modification and change times (a chmod changes ctime, so a file made unreadable
@@ -28,6 +30,7 @@ struct filecache_t {
     filecache_entry_t *buckets[FILECACHE_BUCKETS];
     filecache_entry_t *lru_head, *lru_tail; /* most recently used first */
     size_t budget, max_file, used;
+    unsigned max_fds, nfds; /* descriptor entries allowed, held */
 };
 
 static _Thread_local filecache_t *filecache_tls;
@@ -43,23 +46,27 @@ filecache_hash(const char *key, size_t len)
 }
 
 filecache_t *
-filecache_create(size_t budget, size_t max_file)
+filecache_create(size_t budget, size_t max_file, unsigned max_fds)
 {
-    if (budget == 0 || max_file == 0)
+    if (budget == 0 || (max_file == 0 && max_fds == 0))
         return NULL;
     filecache_t *fc = calloc(1, sizeof(*fc));
     if (fc == NULL)
         return NULL;
     fc->budget = budget;
     fc->max_file = max_file;
+    fc->max_fds = max_fds;
     return fc;
 }
 
 void
 filecache_release(filecache_entry_t *e)
 {
-    if (e != NULL && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+    if (e != NULL && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1) {
+        if (e->fd >= 0)
+            close(e->fd);
         free(e);
+    }
 }
 
 static void
@@ -99,7 +106,34 @@ filecache_remove(filecache_t *fc, filecache_entry_t *e)
     *pp = e->hnext;
     filecache_lru_unlink(fc, e);
     fc->used -= e->cost;
+    fc->nfds -= e->fd >= 0;
     filecache_release(e);
+}
+
+/* Make room for one more descriptor entry: drop the least recently used one. */
+static void
+filecache_drop_coldest_fd(filecache_t *fc)
+{
+    filecache_entry_t *e;
+
+    for (e = fc->lru_tail; e != NULL && e->fd < 0; e = e->lprev)
+        ;
+    if (e != NULL)
+        filecache_remove(fc, e);
+}
+
+void
+filecache_drop_descriptors(filecache_t *fc)
+{
+    filecache_entry_t *e, *prev;
+
+    if (fc == NULL || fc->nfds == 0)
+        return;
+    for (e = fc->lru_tail; e != NULL && fc->nfds > 0; e = prev) {
+        prev = e->lprev;
+        if (e->fd >= 0)
+            filecache_remove(fc, e);
+    }
 }
 
 void
@@ -207,12 +241,15 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
     size_t pathlen, cost;
     filecache_entry_t *e, *old, **bucket;
     char *mem;
+    int by_fd;
 
-    if (fc == NULL || !S_ISREG(st->st_mode) || st->st_size < 0 ||
-        (unsigned long long)st->st_size > fc->max_file)
+    if (fc == NULL || !S_ISREG(st->st_mode) || st->st_size < 0)
+        return NULL;
+    by_fd = (unsigned long long)st->st_size > fc->max_file;
+    if (by_fd && fc->max_fds == 0)
         return NULL;
     pathlen = strlen(path);
-    cost = sizeof(*e) + keylen + 1 + pathlen + 1 + (size_t)st->st_size;
+    cost = sizeof(*e) + keylen + 1 + pathlen + 1 + (by_fd ? 0 : (size_t)st->st_size);
     if (cost > fc->budget)
         return NULL;
     mem = malloc(cost);
@@ -220,6 +257,7 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
         return NULL;
     e = (filecache_entry_t *)mem;
     memset(e, 0, sizeof(*e));
+    e->fd = -1;
     mem += sizeof(*e);
     memcpy(mem, key, keylen);
     mem[keylen] = '\0';
@@ -228,11 +266,18 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
     memcpy(mem, path, pathlen + 1);
     e->path = mem;
     mem += pathlen + 1;
-    if (filecache_read(fd, mem, (size_t)st->st_size) != 0) {
+    if (by_fd) {
+        e->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        if (e->fd < 0) {
+            free(e);
+            return NULL;
+        }
+    } else if (filecache_read(fd, mem, (size_t)st->st_size) != 0) {
         free(e);
         return NULL;
+    } else {
+        e->data = mem;
     }
-    e->data = mem;
     e->st = *st;
     e->keylen = keylen;
     e->hash = filecache_hash(key, keylen);
@@ -248,6 +293,8 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
      * cannot happen: one thread per cache), and room is made from the cold end. */
     if ((old = filecache_find(fc, key, keylen, e->hash)) != NULL)
         filecache_remove(fc, old);
+    if (by_fd && fc->nfds >= fc->max_fds)
+        filecache_drop_coldest_fd(fc);
     while (fc->used + cost > fc->budget && fc->lru_tail)
         filecache_remove(fc, fc->lru_tail);
     bucket = &fc->buckets[e->hash & (FILECACHE_BUCKETS - 1)];
@@ -255,6 +302,7 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
     *bucket = e;
     filecache_lru_front(fc, e);
     fc->used += cost;
+    fc->nfds += by_fd;
     return e;
 }
 

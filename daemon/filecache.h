@@ -1,16 +1,20 @@
 /*
  * filecache.h — small static files kept in memory, so that serving one costs no
- * open, fstat, sendfile or close: the head and the body leave in one sendmsg.
+ * open, fstat, sendfile or close: the head and the body leave in one sendmsg. Larger
+ * files keep an open descriptor instead (nginx's open_file_cache), so that serving
+ * one costs no open, fstat or close: the head, then sendfile.
  *
  * One cache per worker thread (no lock: only its worker looks things up and
- * inserts), holding files of at most `max_file` bytes within `budget` bytes, least
- * recently used first out. An entry is revalidated against the file system at most
- * once a second (FILECACHE_VALID): a file changed on disk is served from memory for
- * up to that long, then re-read, as nginx's open_file_cache_valid does.
+ * inserts), holding files of at most `max_file` bytes within `budget` bytes and at
+ * most `max_fds` descriptors of larger files, least recently used first out. An entry is
+ * revalidated against the file system at most once a second (FILECACHE_VALID): a file changed on
+ * disk is served from memory for up to that long, then re-read, as nginx's open_file_cache_valid
+ * does.
  *
  * Entries are reference-counted across threads: a response that uses an entry's
- * bytes holds a reference, which survives the entry's eviction and a park in write
- * completion (another worker may finish the response and release it).
+ * bytes or descriptor holds a reference, which survives the entry's eviction and a
+ * park in write completion (another worker may finish the response and release it);
+ * the last reference frees the bytes or closes the descriptor.
  */
 #ifndef EV_FILECACHE_H
 #define EV_FILECACHE_H
@@ -30,7 +34,8 @@ typedef struct filecache_entry_t {
     struct stat st;   /* the file's status when it was read or last revalidated */
     const char *path; /* the file served, normalized (the DirectoryIndex file for a
                        * directory): what its media type is looked up by */
-    const char *data; /* st.st_size bytes of content */
+    const char *data; /* st.st_size bytes of content, or NULL for a descriptor entry */
+    int fd;           /* a descriptor entry's open file (read with offsets only), or -1 */
     /* Private to filecache.c. */
     struct filecache_entry_t *hnext, *lprev, *lnext;
     const char *key;    /* the request path it answers */
@@ -53,10 +58,11 @@ typedef struct filecache_entry_t {
 } filecache_entry_t;
 
 /* filecache_create: an empty cache for files of at most `max_file` bytes within
- * `budget` bytes (entries included). Returns NULL when budget or max_file is 0
- * (caching off) or on allocation failure; every function accepts a NULL cache.
+ * `budget` bytes (entries included), and for the descriptors of at most `max_fds`
+ * larger files. Returns NULL when budget is 0 or both max_file and max_fds are
+ * (caching off), or on allocation failure; every function accepts a NULL cache.
  * Owned by the calling thread; free it with filecache_destroy. */
-filecache_t *filecache_create(size_t budget, size_t max_file);
+filecache_t *filecache_create(size_t budget, size_t max_file, unsigned max_fds);
 
 /* filecache_destroy: drop every entry the cache holds (entries still held by
  * responses live on until released). The owner thread only. NULL is ignored. */
@@ -73,14 +79,20 @@ filecache_entry_t *filecache_lookup(filecache_t *fc, int root_fd, const char *ke
 /* filecache_insert: cache the regular file open on `fd` (status `st`) as the answer
  * for `key`; `path` is the file's normalized path (key itself, or key + the
  * DirectoryIndex name when key names a directory, whose status is then `dir_st`,
- * else NULL). Reads the content with pread. Returns a new reference for the caller,
- * or NULL if the file is too large, does not fit the budget even alone, shrank
- * while read, or memory ran out (serve it from `fd` as usual). A file that grew
- * meanwhile is cached as its first st_size bytes until the next validation. `fd` stays the
- * caller's. The owner thread only. */
+ * else NULL). A file of at most max_file bytes is read with pread; a larger one keeps
+ * a duplicate of `fd` (the least recently used descriptor entry makes room when
+ * max_fds are held). Returns a new reference for the caller, or NULL if the file is
+ * too large with max_fds 0, does not fit the budget even alone, shrank while read,
+ * or memory or descriptors ran out (serve it from `fd` as usual). A file that grew
+ * meanwhile is cached as its first st_size bytes until the next validation. `fd`
+ * stays the caller's. The owner thread only. */
 filecache_entry_t *filecache_insert(filecache_t *fc, const char *key, size_t keylen,
                                     const char *path, int fd, const struct stat *st,
                                     const struct stat *dir_st, apr_time_t now);
+
+/* filecache_drop_descriptors: drop every descriptor entry (a descriptor still used
+ * by a response closes when that releases it). The owner thread only; NULL ignored. */
+void filecache_drop_descriptors(filecache_t *fc);
 
 /* filecache_release: give back a reference from lookup or insert. Any thread;
  * lock-free; the last reference frees the entry. NULL is ignored. */

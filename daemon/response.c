@@ -30,7 +30,7 @@ response_init(response_t *r)
 void
 response_reset(response_t *r)
 {
-    if (r->file_fd >= 0)
+    if (r->file_fd >= 0 && !r->file_borrowed)
         close(r->file_fd);
     if (r->release != NULL)
         r->release(r->release_arg);

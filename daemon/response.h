@@ -29,7 +29,9 @@ typedef struct {
     int cap;                               /* capacity of segs */
     int cur;                               /* first segment not completely sent */
     apr_off_t cur_off;                     /* bytes of segs[cur] already sent */
-    int file_fd;             /* the file the file segments read, or -1 (closed on reset) */
+    int file_fd;             /* the file the file segments read, or -1 (closed on reset
+                              * unless borrowed) */
+    int file_borrowed;       /* file_fd belongs to whoever `release` releases: not closed */
     int status;              /* HTTP status, for the log */
     apr_off_t head_len;      /* bytes of the head (not counted as body) */
     apr_off_t sent;          /* bytes sent so far, head included */

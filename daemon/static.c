@@ -9,7 +9,8 @@
  *
  * Small files come from the worker's file cache instead (filecache.h): a hit costs
  * no system call but, once a second, a revalidating stat, and the body goes out
- * from memory with the head. The response holds a reference to the cached bytes.
+ * from memory with the head. Larger files' hits skip the open, fstat and close and
+ * send from the cached descriptor. The response holds a reference to the entry.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +64,13 @@ static_file_send(conn_t *c, static_file_t *f, apr_off_t off, apr_off_t len)
     conn_ctx_t *x = c->ctx;
 
     if (f->cached != NULL) {
-        response_add_mem(&x->resp, f->cached->data + off, len, x->preq);
+        if (f->cached->data != NULL) {
+            response_add_mem(&x->resp, f->cached->data + off, len, x->preq);
+        } else {
+            response_add_file(&x->resp, off, len, x->preq);
+            x->resp.file_fd = f->cached->fd;
+            x->resp.file_borrowed = 1;
+        }
         if (x->resp.release == NULL) {
             x->resp.release = static_release_cached;
             x->resp.release_arg = f->cached;

@@ -28,7 +28,8 @@ worker_run(void *arg)
     worker_arg_t *wa = arg;
     child_t *c = wa->child;
     filecache_t *fc =
-        filecache_create((size_t)c->conf->file_cache_size, (size_t)c->conf->file_cache_max_file);
+        filecache_create((size_t)c->conf->file_cache_size, (size_t)c->conf->file_cache_max_file,
+                         (unsigned)c->conf->file_cache_fds);
 
     filecache_set_current(fc);
     for (;;) {

@@ -20,7 +20,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import evtest  # noqa: E402
-from evtest import Server  # noqa: E402
+from evtest import Server, fd_targets, wait_until  # noqa: E402
 
 LIMIT = 16384  # FileCacheMaxFileSize in the classes below
 REPEAT = 8  # requests per check: more than the workers, so every cache gets the file
@@ -349,6 +349,27 @@ class CacheEvictingTest(FileCacheChecks, unittest.TestCase):
     """A budget that holds only a few small files: entries come and go all the time."""
 
     EXTRA = "FileCacheSize 12000\nFileCacheMaxFileSize %d\n" % LIMIT
+
+
+class DescriptorCacheTest(FileCacheChecks, unittest.TestCase):
+    """FileCacheMaxFileSize 256: nearly every file is kept as an open descriptor
+    (FileCacheDescriptors), only four a worker, so they are evicted all the time; the
+    same answers, and a deleted file's descriptor is closed once the workers are idle."""
+
+    EXTRA = "FileCacheSize 262144\nFileCacheMaxFileSize 256\nFileCacheDescriptors 4\n"
+
+    def test_deleted_file_closed_when_idle(self):
+        data = pattern(5000, 13)
+        self.s.write("gone.bin", data)
+        self.warm("/gone.bin", data)
+        os.unlink(self.s.path("gone.bin"))
+
+        def held():
+            return [t for pid in self.s.children() for t in fd_targets(pid)
+                    if "gone.bin" in t]
+        # a worker with nothing to do drops its descriptors before it sleeps
+        wait_until(lambda: not held(), 5, what="the deleted file's descriptors closed",
+                   detail=held)
 
 
 class CacheOffTest(FileCacheChecks, unittest.TestCase):

@@ -1,7 +1,8 @@
 /*
  * test_filecache.c — the per-worker cache of small files: hits and misses, the size
  * limits, LRU eviction within the budget, revalidation at most once per
- * FILECACHE_VALID, directory-index entries, references that outlive the cache.
+ * FILECACHE_VALID, directory-index entries, references that outlive the cache; and
+ * the descriptors kept for larger files: their limit, eviction and closing.
  *
  * Every test gets its own directory (mkdtemp) beneath a base directory; the base goes
  * in an unchecked fixture, so it is removed even when a test fails in its child.
@@ -143,7 +144,7 @@ cached(filecache_t *fc, const char *key, apr_time_t now)
 
 START_TEST(test_hit_same_content_and_stat)
 {
-    filecache_t *fc = filecache_create(65536, 4096);
+    filecache_t *fc = filecache_create(65536, 4096, 0);
     filecache_entry_t *ins, *e;
     struct stat st;
 
@@ -178,7 +179,7 @@ END_TEST
 START_TEST(test_miss_unknown_key)
 {
     static const char *const misses[] = { "/b.txt", "/a.tx", "/a.txt/", "/A.TXT", "/", "" };
-    filecache_t *fc = filecache_create(65536, 4096);
+    filecache_t *fc = filecache_create(65536, 4096, 0);
 
     put("a.txt", "a");
     filecache_release(insert(fc, "/a.txt", "/a.txt", NULL, T0));
@@ -222,7 +223,7 @@ START_TEST(test_size_limits)
     put("f", text);
     if (budget <= 1)
         budget = cost("/f", "/f", c->size) - budget; /* 1: one byte short */
-    fc = filecache_create(budget, c->max_file);
+    fc = filecache_create(budget, c->max_file, 0);
     ck_assert_ptr_nonnull(fc);
     e = insert(fc, "/f", "/f", NULL, T0);
     ck_assert_msg((e != NULL) == c->cached, "%s: insert gave %p", c->what, (void *)e);
@@ -238,7 +239,7 @@ END_TEST
 /* Other files insert refuses: not a regular file; shorter than its stat says. */
 START_TEST(test_insert_refuses_unreadable_sizes)
 {
-    filecache_t *fc = filecache_create(65536, 4096);
+    filecache_t *fc = filecache_create(65536, 4096, 0);
     struct stat st;
     int fd;
 
@@ -269,7 +270,7 @@ START_TEST(test_lru_eviction_order)
 
     for (int i = 0; i < 4; i++)
         put(names[i] + 1, "0123456789abcdef");
-    fc = filecache_create(3 * cost("/f0", "/f0", 16), 4096);
+    fc = filecache_create(3 * cost("/f0", "/f0", 16), 4096, 0);
     for (int i = 0; i < 3; i++)
         filecache_release(insert(fc, names[i], names[i], NULL, T0));
     /* Recency, most recent first: f2 f1 f0. Using f0 makes f1 the coldest. */
@@ -308,7 +309,7 @@ START_TEST(test_large_entry_evicts_several)
     put("big", big);
     free(big);
     /* Room for four small ones, or for the big one and one small one beside it. */
-    fc = filecache_create(4 * small, 65536);
+    fc = filecache_create(4 * small, 65536, 0);
     for (int i = 0; i < 4; i++)
         filecache_release(insert(fc, names[i], names[i], NULL, T0));
     for (int i = 0; i < 4; i++)
@@ -394,7 +395,7 @@ apply(change_t change)
 START_TEST(test_revalidation)
 {
     const reval_case_t *c = &revals[_i];
-    filecache_t *fc = filecache_create(65536, 4096);
+    filecache_t *fc = filecache_create(65536, 4096, 0);
     filecache_entry_t *held, *e;
 
     put("a.txt", V1);
@@ -426,7 +427,7 @@ END_TEST
  * after it, not after the insert. */
 START_TEST(test_validation_restarts_clock)
 {
-    filecache_t *fc = filecache_create(65536, 4096);
+    filecache_t *fc = filecache_create(65536, 4096, 0);
 
     put("a.txt", V1);
     age("a.txt");
@@ -443,7 +444,7 @@ END_TEST
 /* A clock stepped back also makes validation due. */
 START_TEST(test_clock_stepped_back)
 {
-    filecache_t *fc = filecache_create(65536, 4096);
+    filecache_t *fc = filecache_create(65536, 4096, 0);
 
     put("a.txt", V1);
     age("a.txt");
@@ -476,7 +477,7 @@ static const dir_case_t dirs[] = {
 START_TEST(test_directory_index)
 {
     const dir_case_t *c = &dirs[_i];
-    filecache_t *fc = filecache_create(65536, 4096);
+    filecache_t *fc = filecache_create(65536, 4096, 0);
     filecache_entry_t *e;
     struct stat dir_st;
 
@@ -509,7 +510,7 @@ typedef enum { GONE_EVICTED, GONE_REPLACED, GONE_STALE, GONE_DESTROYED } gone_t;
 START_TEST(test_reference_outlives_entry)
 {
     gone_t how = (gone_t)_i;
-    filecache_t *fc = filecache_create(cost("/a.txt", "/a.txt", 64), 4096);
+    filecache_t *fc = filecache_create(cost("/a.txt", "/a.txt", 64), 4096, 0);
     filecache_entry_t *held, *e;
 
     put("a.txt", V1);
@@ -550,7 +551,7 @@ END_TEST
 /* Two references from lookups, and the cache gone: the last release frees. */
 START_TEST(test_many_holders)
 {
-    filecache_t *fc = filecache_create(65536, 4096);
+    filecache_t *fc = filecache_create(65536, 4096, 0);
     filecache_entry_t *h[4];
 
     put("a.txt", V1);
@@ -571,16 +572,19 @@ START_TEST(test_off_and_null)
     struct stat st = { .st_mode = S_IFREG | 0644, .st_size = 1 };
     filecache_t *fc;
 
-    ck_assert_ptr_null(filecache_create(0, 4096));
-    ck_assert_ptr_null(filecache_create(65536, 0));
-    ck_assert_ptr_null(filecache_create(0, 0));
+    ck_assert_ptr_null(filecache_create(0, 4096, 0));
+    ck_assert_ptr_null(filecache_create(65536, 0, 0));
+    ck_assert_ptr_null(filecache_create(0, 0, 4));
+    fc = filecache_create(65536, 0, 4); /* descriptors only */
+    ck_assert_ptr_nonnull(fc);
+    filecache_destroy(fc);
     ck_assert_ptr_null(filecache_lookup(NULL, root_fd, "/a", 2, T0));
     ck_assert_ptr_null(filecache_insert(NULL, "/a", 2, "/a", -1, &st, NULL, T0));
     filecache_release(NULL);
     filecache_destroy(NULL);
 
     ck_assert_ptr_null(filecache_current());
-    fc = filecache_create(65536, 4096);
+    fc = filecache_create(65536, 4096, 0);
     ck_assert_ptr_nonnull(fc);
     filecache_set_current(fc);
     ck_assert_ptr_eq(filecache_current(), fc);
@@ -594,7 +598,7 @@ END_TEST
  * two entries, re-inserting one many times never evicts the other. */
 START_TEST(test_reinsert_replaces)
 {
-    filecache_t *fc = filecache_create(2 * cost("/a.txt", "/a.txt", 32), 4096);
+    filecache_t *fc = filecache_create(2 * cost("/a.txt", "/a.txt", 32), 4096, 0);
     filecache_entry_t *first, *e;
     char text[32];
 
@@ -626,7 +630,7 @@ END_TEST
 START_TEST(test_many_keys)
 {
     enum { N = 1000 };
-    filecache_t *fc = filecache_create((size_t)N * cost("/k0000", "/a.txt", 2), 4096);
+    filecache_t *fc = filecache_create((size_t)N * cost("/k0000", "/a.txt", 2), 4096, 0);
     char key[16];
 
     put("a.txt", "a\n");
@@ -643,6 +647,110 @@ START_TEST(test_many_keys)
     ck_assert(!cached(fc, "/k0999", T0));
     ck_assert(cached(fc, "/k0998", T0));
     ck_assert(cached(fc, "/k1000", T0));
+    filecache_destroy(fc);
+}
+END_TEST
+
+/* Whether fd is an open descriptor of this process. */
+static int
+fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* A file over max_file keeps a descriptor of its own (not the caller's), reading the
+ * file's bytes with pread; it is closed when the last reference goes. */
+START_TEST(test_large_file_keeps_descriptor)
+{
+    filecache_t *fc = filecache_create(65536, 8, 2);
+    filecache_entry_t *e, *hit;
+    char buf[32];
+    int fd;
+
+    put("big.txt", "more than eight bytes");
+    e = insert(fc, "/big.txt", "/big.txt", NULL, T0);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_ptr_null(e->data);
+    fd = e->fd;
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pread(fd, buf, sizeof(buf), 0), 21);
+    ck_assert_mem_eq(buf, "more than eight bytes", 21);
+    ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+    hit = lookup(fc, "/big.txt", T0 + V / 2);
+    ck_assert_ptr_eq(hit, e);
+    filecache_release(hit);
+    /* the small-file path is unchanged beside it */
+    put("small.txt", "tiny");
+    hit = insert(fc, "/small.txt", "/small.txt", NULL, T0);
+    assert_holds(hit, "tiny");
+    ck_assert_int_lt(hit->fd, 0);
+    filecache_release(hit);
+    filecache_destroy(fc);
+    ck_assert(fd_open(fd)); /* our reference keeps it */
+    filecache_release(e);
+    ck_assert(!fd_open(fd));
+}
+END_TEST
+
+/* At most max_fds descriptors: a third large file evicts the least recently used
+ * descriptor entry (closing it), never a small file's entry; with max_fds 0 a large
+ * file is not cached at all. */
+START_TEST(test_descriptor_limit)
+{
+    filecache_t *fc = filecache_create(65536, 8, 2);
+    filecache_entry_t *e;
+    int fd_a;
+
+    put("a.bin", "aaaaaaaaaaaa");
+    put("b.bin", "bbbbbbbbbbbb");
+    put("c.bin", "cccccccccccc");
+    put("s.txt", "small");
+    filecache_release(insert(fc, "/s.txt", "/s.txt", NULL, T0));
+    e = insert(fc, "/a.bin", "/a.bin", NULL, T0);
+    fd_a = e->fd;
+    filecache_release(e);
+    filecache_release(insert(fc, "/b.bin", "/b.bin", NULL, T0));
+    ck_assert(cached(fc, "/b.bin", T0));
+    filecache_release(insert(fc, "/c.bin", "/c.bin", NULL, T0));
+    ck_assert(!cached(fc, "/a.bin", T0));
+    ck_assert(!fd_open(fd_a));
+    ck_assert(cached(fc, "/b.bin", T0));
+    ck_assert(cached(fc, "/c.bin", T0));
+    ck_assert(cached(fc, "/s.txt", T0));
+    /* a worker about to sleep drops its descriptors, and only those */
+    e = lookup(fc, "/c.bin", T0);
+    filecache_drop_descriptors(fc);
+    ck_assert(!cached(fc, "/b.bin", T0));
+    ck_assert(!cached(fc, "/c.bin", T0));
+    ck_assert(cached(fc, "/s.txt", T0));
+    ck_assert(fd_open(e->fd)); /* held by its user */
+    filecache_drop_descriptors(fc);
+    filecache_release(e);
+    filecache_destroy(fc);
+
+    fc = filecache_create(65536, 8, 0);
+    ck_assert_ptr_null(insert(fc, "/a.bin", "/a.bin", NULL, T0));
+    filecache_destroy(fc);
+}
+END_TEST
+
+/* A descriptor entry is revalidated like a content entry: a file replaced on disk is
+ * dropped (its descriptor closed once nobody holds it) after FILECACHE_VALID. */
+START_TEST(test_descriptor_entry_revalidated)
+{
+    filecache_t *fc = filecache_create(65536, 8, 2);
+    filecache_entry_t *e;
+    int fd;
+
+    put("big.txt", "first version, long");
+    age("big.txt");
+    e = insert(fc, "/big.txt", "/big.txt", NULL, T0);
+    fd = e->fd;
+    filecache_release(e);
+    put("big.txt", "second version, longer");
+    ck_assert(cached(fc, "/big.txt", T0 + V - 1));
+    ck_assert(!cached(fc, "/big.txt", T0 + V));
+    ck_assert(!fd_open(fd));
     filecache_destroy(fc);
 }
 END_TEST
@@ -670,6 +778,9 @@ filecache_suite(void)
     tcase_add_test(tc, test_off_and_null);
     tcase_add_test(tc, test_reinsert_replaces);
     tcase_add_test(tc, test_many_keys);
+    tcase_add_test(tc, test_large_file_keeps_descriptor);
+    tcase_add_test(tc, test_descriptor_limit);
+    tcase_add_test(tc, test_descriptor_entry_revalidated);
     suite_add_tcase(s, tc);
     return s;
 }
