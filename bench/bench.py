@@ -17,6 +17,15 @@ request, 100 KiB keep-alive). d holds 10,000 idle keep-alive connections (bench/
 and reads each server's memory and threads, its CPU while idle, and the latency of a fresh
 request meanwhile. e runs scenario a alone and then alongside 200 slow readers
 (bench/slowread, 1 MB/s each of a 100 MiB file) to see whether slow clients hold workers.
+
+Every server's access log is off (@ACCESSLOG@ in its configuration left empty or "off")
+except in l, scenario a against a second instance of each server started beside the first on
+its port + LOGGED_PORT_OFFSET, whose @ACCESSLOG@ is the server's own access log in the Common
+Log Format, written to its directory with the buffering an operator would configure
+(ACCESS_LOGS). Each server's a and l runs follow each other within every interleaved run, so
+1 - l/a, per run, is what logging costs it. The logging instances are stopped (every server
+flushes its buffer on exit) as soon as l is done and their log lines counted against the
+requests wrk completed: a pass that logged nothing would otherwise pass for a cheap one.
 """
 
 import argparse
@@ -46,24 +55,53 @@ LIMIT = "responder"  # the server whose throughput is the ceiling in a and b
 # directory, @PORT@, @EVHTTPD@ and @BUILD@ from the options), the scenarios it takes part
 # in, and the Debian package that provides it (None: built here)
 SERVERS = [
-    ("evhttpd", 18081, ["@EVHTTPD@", "-F", "-f", "@CONF@"], "abcde", None),
-    ("nginx", 18082, ["/usr/sbin/nginx", "-c", "@CONF@", "-e", "@TMP@/error.log"], "abcde",
+    ("evhttpd", 18081, ["@EVHTTPD@", "-F", "-f", "@CONF@"], "abcdel", None),
+    ("nginx", 18082, ["/usr/sbin/nginx", "-c", "@CONF@", "-e", "@TMP@/error.log"], "abcdel",
      "nginx-light"),
     ("apache2", 18083, ["/usr/sbin/apache2", "-f", "@CONF@", "-k", "start", "-DFOREGROUND"],
-     "abcde", "apache2"),
-    ("lighttpd", 18084, ["/usr/sbin/lighttpd", "-D", "-f", "@CONF@"], "abcde", "lighttpd"),
-    ("h2o", 18085, ["/usr/bin/h2o", "-c", "@CONF@"], "abcde", "h2o"),
+     "abcdel", "apache2"),
+    ("lighttpd", 18084, ["/usr/sbin/lighttpd", "-D", "-f", "@CONF@"], "abcdel", "lighttpd"),
+    ("h2o", 18085, ["/usr/bin/h2o", "-c", "@CONF@"], "abcdel", "h2o"),
     (LIMIT, 18086, ["@BUILD@/bench/responder", "@PORT@"], "ab", None),
 ]
 
 # key, title, file, extra wrk arguments, the figure reported
 SCENARIOS = [
     ("a", "1 KiB keep-alive", "1k.bin", [], "rps"),
+    ("l", "(a) with access log", "1k.bin", [], "rps"),
     ("b", "1 KiB Connection: close", "1k.bin", ["-H", "Connection: close"], "rps"),
     ("c", "100 KiB keep-alive", "100k.bin", [], "mibs"),
 ]
 SCENARIO_A = SCENARIOS[0]
-ALL_SCENARIOS = "abcde"
+ALL_SCENARIOS = "abcdel"
+# The wrk scenarios in the order they run; the keys of one group take turns per server
+# within each run, so l is measured right after a on the same server.
+WRK_GROUPS = ("al", "b", "c")
+
+# What @ACCESSLOG@ in bench/conf/NAME.conf becomes: (access log off, the lines that turn
+# it on). On means the Common Log Format into @TMP@/access.log, buffered the way each
+# server offers: evhttpd's and apache2's BufferedLogs, nginx's buffer= and flush=; lighttpd
+# buffers its access log by itself (flushed about once a second); h2o 2.2 cannot buffer it
+# and writes each line.
+CLF = r'%h %l %u %t \"%r\" %>s %b'  # as it reads inside a double-quoted configuration string
+ACCESS_LOGS = {
+    "evhttpd": ("", ["CustomLog @TMP@/access.log common", "BufferedLogs On"]),
+    "nginx": ("access_log off;", [
+        "log_format common '$remote_addr - $remote_user [$time_local] \"$request\" $status"
+        " $body_bytes_sent';",
+        "    access_log @TMP@/access.log common buffer=64k flush=1s;"]),
+    # Apache defines no "common" nickname itself; Debian's apache2.conf is where it comes from.
+    "apache2": ("", ['LogFormat "%s" common' % CLF, "CustomLog @TMP@/access.log common",
+                     "BufferedLogs On"]),
+    # lighttpd's default format is not CLF (%V in place of %l, then referer and user agent).
+    "lighttpd": ("", ['server.modules += ( "mod_accesslog" )',
+                      'accesslog.filename = "@TMP@/access.log"', 'accesslog.format = "%s"' % CLF]),
+    "h2o": ("", ["access-log:", "  path: @TMP@/access.log",
+                 '  format: "%s"' % CLF.replace("%>s", "%s")]),
+}
+LOGGED_PORT_OFFSET = 10  # the access-logging instance of a server listens on its port + 10
+LOGGED_SUFFIX = "-logged"  # ... and runs in the directory NAME-logged
+LOG_TOLERANCE = 0.05  # access log lines may differ this much from the requests wrk counted
 
 FILES = {"1k.bin": 1024, "100k.bin": 100 * 1024, "index.html": 16}
 BIG_FILE = ("100m.bin", 100 * 1024 * 1024)  # scenario e only: 100 MiB
@@ -95,14 +133,22 @@ def make_docroot(tmp, big):
 
 
 def fill(text, values):
+    """Replace each @KEY@ in text; ACCESSLOG first, since its value holds @TMP@."""
+    if "ACCESSLOG" in values:
+        text = text.replace("@ACCESSLOG@", values["ACCESSLOG"])
     for key, val in values.items():
         text = text.replace("@" + key + "@", val)
     return text
 
 
-def write_conf(name, port, tmp, values):
-    """Instantiate bench/conf/NAME.conf (if there is one) in its own directory under tmp."""
-    sdir = os.path.join(tmp, name)
+def server_dir(tmp, name, logged):
+    return os.path.join(tmp, name + (LOGGED_SUFFIX if logged else ""))
+
+
+def write_conf(name, port, tmp, values, logged):
+    """Instantiate bench/conf/NAME.conf (if there is one) in its own directory under tmp,
+    with the server's access log on if logged."""
+    sdir = server_dir(tmp, name, logged)
     os.makedirs(os.path.join(sdir, "run"))
     os.chmod(sdir, 0o755)
     if name in ("lighttpd", "h2o"):
@@ -111,8 +157,10 @@ def write_conf(name, port, tmp, values):
     src = os.path.join(HERE, "conf", name + ".conf")
     if not os.path.exists(src):
         return None, sdir
+    off, on = ACCESS_LOGS.get(name, ("", []))
     with open(src) as f:
-        text = fill(f.read(), dict(values, PORT=str(port), TMP=sdir))
+        text = fill(f.read(), dict(values, PORT=str(port), TMP=sdir,
+                                   ACCESSLOG="\n".join(on) if logged else off))
     conf = os.path.join(sdir, name + ".conf")
     with open(conf, "w") as f:
         f.write(text)
@@ -141,8 +189,8 @@ def port_free(port):
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
-def start_server(name, port, argv, tmp, values):
-    conf, sdir = write_conf(name, port, tmp, values)
+def start_server(name, port, argv, tmp, values, logged=False):
+    conf, sdir = write_conf(name, port, tmp, values, logged)
     if not port_free(port):
         raise RuntimeError("port %d is already in use" % port)
     subst = dict(values, CONF=conf or "", TMP=sdir, PORT=str(port))
@@ -418,7 +466,8 @@ def loadavg():
 
 
 def wrk_rows(args):
-    """The scenarios printed in the main table: a, b, c and e's runs alongside slow readers."""
+    """The scenarios printed in the main table: a, l, b, c and e's runs alongside slow
+    readers."""
     rows = [s for s in SCENARIOS if s[0] in args.scenarios]
     if "e" in args.scenarios:
         rows.append(("e", "(a) + %d slow readers" % args.slow_readers, "1k.bin", [], "rps"))
@@ -441,7 +490,7 @@ def print_table(results, names, args, notes):
     for key, title, _, _, figure in rows:
         unit = "req/s" if figure == "rps" else "MiB/s"
         key_e = "e_with" if key == "e" else key
-        limit = results[key_e].get(LIMIT)
+        limit = results["a" if key == "l" else key_e].get(LIMIT)  # l's request is a's
         for name in names:
             rs = results[key_e].get(name)
             if not rs:
@@ -458,6 +507,8 @@ def print_table(results, names, args, notes):
         print_idle(results["d"], names, args)
     if "e" in args.scenarios:
         print_slow(results, names, args)
+    if "l" in args.scenarios:
+        print_logging(results, names, args)
     print_ratios(results, names, args)
 
 
@@ -511,6 +562,26 @@ def print_slow(results, names, args):
             sum(w["slow_errors"] for w in withs), note))
 
 
+def print_logging(results, names, args):
+    """Scenario l against a, per server: l/a of the runs made back to back."""
+    print("\n(l) scenario a with the access log on (CLF, buffered; a second instance of each"
+          " server) against a; l/a per run, median (min-max); cost = 1 - median l/a")
+    head = "%-9s %-26s %-26s %-20s %-8s %s" % (
+        "server", "a req/s", "l req/s", "l / a", "cost", "l / a req per server CPU-s")
+    print(head)
+    print("-" * len(head))
+    for name in names:
+        alone, logs = results["a"].get(name), results["l"].get(name)
+        if not alone or not logs:
+            continue
+        ratios = [lg["rps"] / a["rps"] for a, lg in zip(alone, logs)]
+        per_cpu = [lg["rpc"] / a["rpc"] for a, lg in zip(alone, logs)]
+        print("%-9s %-26s %-26s %-20s %-8s %s" % (
+            name, fmt_spread([r["rps"] for r in alone], 0), fmt_spread([r["rps"] for r in logs], 0),
+            fmt_spread(ratios, 2), "%.1f %%" % (100 * (1 - statistics.median(ratios))),
+            fmt_spread(per_cpu, 2)))
+
+
 def print_ratios(results, names, args):
     """evhttpd's median divided by each peer's median (p99: lower is better)."""
     peers = [n for n in names if n != "evhttpd"]
@@ -552,7 +623,7 @@ def print_ratios(results, names, args):
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--runs", type=int, default=3,
-                   help="runs per server in a, b, c (3); e does half as many, d one")
+                   help="runs per server in a, l, b, c (3); e does half as many, d one")
     p.add_argument("--seconds", type=int, default=5, help="wrk duration of one run (5)")
     p.add_argument("--connections", type=int, default=50, help="wrk connections (50)")
     p.add_argument("--servers", default=",".join(s[0] for s in SERVERS),
@@ -630,7 +701,7 @@ def main(argv):
     os.sched_setaffinity(0, {int(CLIENT_CPU)})
     tmp = tempfile.mkdtemp(prefix="evhttpd-bench.")
     os.chmod(tmp, 0o755)
-    procs = {}
+    procs, logged = {}, {}
     try:
         docroot = make_docroot(tmp, "e" in args.scenarios)
         values = {"DOCROOT": docroot, "EVHTTPD": args.evhttpd, "BUILD": args.build,
@@ -639,22 +710,43 @@ def main(argv):
             procs[name] = (start_server(name, port, cmd, tmp, values), port)
         names = [s[0] for s in servers]
         takes = {s[0]: s[3] for s in servers}
+        # The access-logging instances of scenario l, and the requests each has answered
+        # (its readiness probe, the warm-up, then wrk's) to hold its log against.
+        answered = {}
+        if "l" in args.scenarios:
+            for name, port, cmd, scen in servers:
+                if "l" in scen:
+                    port += LOGGED_PORT_OFFSET
+                    logged[name] = (start_server(name, port, cmd, tmp, values, True), port)
+                    answered[name] = 1
         load_before, steal_before = loadavg(), cpu_steal()
         for name in names:
             run_wrk(procs[name][1], "1k.bin", [], 1, args.connections)  # warm-up
-        results = {k: {} for k in ("a", "b", "c", "d", "e_alone", "e_with")}
-        for scenario in SCENARIOS:
-            key = scenario[0]
-            if key not in args.scenarios:
-                continue
-            for i in range(args.runs):
-                for name in (n for n in names if key in takes[n]):
-                    proc, port = procs[name]
-                    r = measure(proc, port, scenario, args.seconds, args.connections)
-                    results[key].setdefault(name, []).append(r)
-                    print("bench: (%s) run %d %-9s %9.0f req/s %8.1f MiB/s p99 %7.2f ms cpu %5.2f s"
-                          % (key, i + 1, name, r["rps"], r["mibs"], r["p99"], r["cpu"]),
-                          file=sys.stderr, flush=True)
+            if name in logged:
+                answered[name] += run_wrk(logged[name][1], "1k.bin", [], 1,
+                                          args.connections)["reqs"]
+        results = {k: {} for k in ("a", "l", "log_lines", "b", "c", "d", "e_alone",
+                                   "e_with")}
+        scenarios = {s[0]: s for s in SCENARIOS}
+        for group in WRK_GROUPS:
+            keys = [k for k in group if k in args.scenarios]
+            for i in range(args.runs if keys else 0):
+                for name in names:
+                    for key in (k for k in keys if k in takes[name]):
+                        proc, port = (logged if key == "l" else procs)[name]
+                        r = measure(proc, port, scenarios[key], args.seconds, args.connections)
+                        results[key].setdefault(name, []).append(r)
+                        if key == "l":
+                            answered[name] += r["reqs"]
+                        print("bench: (%s) run %d %-9s %9.0f req/s %8.1f MiB/s p99 %7.2f ms"
+                              " cpu %5.2f s" % (key, i + 1, name, r["rps"], r["mibs"], r["p99"],
+                                                r["cpu"]), file=sys.stderr, flush=True)
+        for name in list(logged):
+            stop_server(logged.pop(name)[0])  # every server writes out its buffered lines
+            lines = count_lines(os.path.join(server_dir(tmp, name, True), "access.log"))
+            results["log_lines"][name] = (lines, answered[name])
+        if results["log_lines"]:
+            notes.append(log_lines_note(results["log_lines"], names))
         if "d" in args.scenarios:
             for name in (n for n in names if "d" in takes[n]):
                 proc, port = procs[name]
@@ -681,25 +773,52 @@ def main(argv):
                      % (load_before, loadavg(), 100.0 * steal / total if total else 0.0))
         print_table(results, names, args, notes)
     finally:
-        for proc, _ in procs.values():
+        for proc, _ in list(procs.values()) + list(logged.values()):
             stop_server(proc)
-        if "evhttpd" in procs:
-            report_log(os.path.join(tmp, "evhttpd", "error.log"))
+        for logs in (False, True):
+            report_log(server_dir(tmp, "evhttpd", logs))
         if args.keep:
             print("bench: kept %s" % tmp, file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report_log(path):
+def count_lines(path):
+    """Lines in the file at path; 0 if there is none."""
+    try:
+        with open(path, "rb") as f:
+            return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+    except OSError:
+        return 0
+
+
+def log_lines_note(counts, names):
+    """The table note on each (l) instance's access log: counts[name] = (its lines, the
+    requests it answered), flagged where they differ by more than LOG_TOLERANCE."""
+    parts = []
+    for name in (n for n in names if n in counts):
+        lines, answered = counts[name]
+        diff = lines / answered - 1 if answered else float("nan")
+        flag = "" if abs(diff) <= LOG_TOLERANCE else " [!]"
+        if flag:
+            print("bench: (l) %s's access log holds %d lines for %d requests" %
+                  (name, lines, answered), file=sys.stderr)
+        parts.append("%s %d (%+.1f %%)%s" % (name, lines, 100 * diff, flag))
+    return ("access log lines after (l), against the requests each logging instance answered"
+            " (wrk's, warm-up, probe; [!] beyond %.0f %%): %s" % (100 * LOG_TOLERANCE,
+                                                                   ", ".join(parts)))
+
+
+def report_log(sdir):
     """evhttpd logs at LogLevel warn: anything there during a benchmark deserves a look."""
+    path = os.path.join(sdir, "error.log")
     try:
         with open(path, errors="replace") as f:
             lines = f.read().splitlines()
     except OSError:
         return
     if lines:
-        print("\nevhttpd error.log: %d lines; the last ones:" % len(lines))
+        print("\n%s/error.log: %d lines; the last ones:" % (os.path.basename(sdir), len(lines)))
         for line in lines[-5:]:
             print("  " + line)
 
