@@ -16,6 +16,11 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/filecache.c %reldir%/filecache.h \
 	%reldir%/range.c %reldir%/range.h \
 	%reldir%/proxy_proto.c %reldir%/proxy_proto.h \
+	%reldir%/vhost_match.c %reldir%/vhost_match.h \
+	%reldir%/location_match.c %reldir%/location_match.h \
+	%reldir%/alias_match.c %reldir%/alias_match.h \
+	%reldir%/header_action.c %reldir%/header_action.h \
+	%reldir%/expires.c %reldir%/expires.h \
 	%reldir%/cond.c %reldir%/cond.h \
 	%reldir%/lfstack.c %reldir%/lfstack.h \
 	%reldir%/fdqueue.c %reldir%/fdqueue.h

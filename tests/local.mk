@@ -17,6 +17,11 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_mime \
 	tests/unit/daemon/test_filecache \
 	tests/unit/daemon/test_proxy_proto \
+	tests/unit/daemon/test_vhost_match \
+	tests/unit/daemon/test_location_match \
+	tests/unit/daemon/test_alias_match \
+	tests/unit/daemon/test_header_action \
+	tests/unit/daemon/test_expires \
 	tests/unit/daemon/test_fdqueue \
 	tests/unit/shm/test_scoreboard \
 	tests/unit/proto/test_ctlframe
@@ -59,6 +64,21 @@ tests_unit_daemon_test_filecache_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_proxy_proto_SOURCES = tests/unit/daemon/test_proxy_proto.c
 tests_unit_daemon_test_proxy_proto_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_proxy_proto_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_vhost_match_SOURCES = tests/unit/daemon/test_vhost_match.c
+tests_unit_daemon_test_vhost_match_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_vhost_match_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_location_match_SOURCES = tests/unit/daemon/test_location_match.c
+tests_unit_daemon_test_location_match_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_location_match_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_alias_match_SOURCES = tests/unit/daemon/test_alias_match.c
+tests_unit_daemon_test_alias_match_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_alias_match_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_header_action_SOURCES = tests/unit/daemon/test_header_action.c
+tests_unit_daemon_test_header_action_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_header_action_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_expires_SOURCES = tests/unit/daemon/test_expires.c
+tests_unit_daemon_test_expires_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_expires_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_fdqueue_SOURCES = tests/unit/daemon/test_fdqueue.c
 tests_unit_daemon_test_fdqueue_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_fdqueue_LDADD = $(UNIT_LDADD)
