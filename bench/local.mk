@@ -7,5 +7,5 @@ bench_responder_SOURCES = bench/responder.c
 bench_slowread_SOURCES = bench/slowread.c
 bench_idleconns_SOURCES = bench/idleconns.c
 CLEANFILES += bench/rearm bench/responder bench/slowread bench/idleconns
-EXTRA_DIST += bench/bench.py bench/conf/evhttpd.conf bench/conf/nginx.conf bench/conf/apache2.conf \
+EXTRA_DIST += bench/bench.py bench/vhosts.py bench/conf/evhttpd.conf bench/conf/nginx.conf bench/conf/apache2.conf \
 	bench/conf/lighttpd.conf bench/conf/h2o.conf docs/BENCHMARKS.md

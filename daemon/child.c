@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <apr_strings.h>
 
@@ -123,17 +124,60 @@ child_queue_capacity(void)
     return (unsigned)n;
 }
 
+/* The targets of a site's Aliases (those of the main server only once): a directory
+ * becomes a root to open beneath; a file, its directory and its name. */
+static int
+child_open_aliases(child_t *c, const ev_site_t *s)
+{
+    int i;
+
+    for (i = 0; i < s->aliases->nelts; i++) {
+        const ev_alias_t *a = APR_ARRAY_IDX(s->aliases, i, const ev_alias_t *);
+        struct stat st;
+        const char *slash;
+        int fd;
+
+        if (c->alias_fds[a->index] >= 0)
+            continue;
+        fd = open(a->path, O_PATH | O_CLOEXEC);
+        if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            close(fd);
+            slash = strrchr(a->path, '/');
+            fd = open(slash == a->path
+                          ? "/"
+                          : apr_pstrndup(c->pool, a->path, (apr_size_t)(slash - a->path)),
+                      O_PATH | O_DIRECTORY | O_CLOEXEC);
+            c->alias_file[a->index] = apr_pstrdup(c->pool, slash);
+        }
+        if (fd < 0) {
+            log_error(EV_LOG_ALERT, errno, "EVH00315", "Alias %s %s (%s) cannot be opened",
+                      a->prefix, a->path, a->where);
+            return -1;
+        }
+        c->alias_fds[a->index] = fd;
+    }
+    return 0;
+}
+
 static int
 child_open(child_t *c)
 {
     const ev_config_t *conf = c->conf;
     apr_status_t rv;
+    int i;
 
-    c->docroot_fd = open(conf->document_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (c->docroot_fd < 0) {
-        log_error(EV_LOG_ALERT, errno, "EVH00305", "DocumentRoot %s cannot be opened",
-                  conf->document_root);
-        return EV_EXIT_CHILDFATAL;
+    for (i = 0; i < conf->sites->nelts; i++) {
+        const ev_site_t *s = APR_ARRAY_IDX(conf->sites, i, const ev_site_t *);
+
+        c->site_fds[i] = open(s->document_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (c->site_fds[i] < 0) {
+            log_error(EV_LOG_ALERT, errno, "EVH00305", "DocumentRoot %s%s%s cannot be opened",
+                      s->document_root, s->where ? " of the <VirtualHost> at " : "",
+                      s->where ? s->where : "");
+            return EV_EXIT_CHILDFATAL;
+        }
+        if (child_open_aliases(c, s) < 0)
+            return EV_EXIT_CHILDFATAL;
     }
     c->epfd = epoll_create1(EPOLL_CLOEXEC);
     c->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -291,7 +335,14 @@ child_main(const child_env_t *env, unsigned slot, unsigned generation, int bucke
     c->bucket = env->nbuckets > 1 ? bucket : -1;
     c->proc = sb_process(env->sb, slot);
     c->lame_duck = &sb_header(env->sb)->lame_duck;
-    c->epfd = c->wakefd = c->docroot_fd = -1;
+    c->epfd = c->wakefd = -1;
+    c->site_fds = apr_palloc(pchild, sizeof(int) * (size_t)env->conf->sites->nelts);
+    for (int i = 0; i < env->conf->sites->nelts; i++)
+        c->site_fds[i] = -1;
+    c->alias_fds = apr_palloc(pchild, sizeof(int) * (size_t)(env->conf->naliases + 1));
+    c->alias_file = apr_pcalloc(pchild, sizeof(char *) * (size_t)(env->conf->naliases + 1));
+    for (int i = 0; i < env->conf->naliases; i++)
+        c->alias_fds[i] = -1;
     snprintf(c->server_header, sizeof(c->server_header), "%s/%s", PACKAGE_NAME, PACKAGE_VERSION);
     lfstack_init(&c->free_ctx);
     lfstack_init(&c->free_conns);
@@ -313,8 +364,12 @@ child_main(const child_env_t *env, unsigned slot, unsigned generation, int bucke
         close(c->epfd);
     if (c->wakefd >= 0)
         close(c->wakefd);
-    if (c->docroot_fd >= 0)
-        close(c->docroot_fd);
+    for (int i = 0; i < env->conf->sites->nelts; i++)
+        if (c->site_fds[i] >= 0)
+            close(c->site_fds[i]);
+    for (int i = 0; i < env->conf->naliases; i++)
+        if (c->alias_fds[i] >= 0)
+            close(c->alias_fds[i]);
     sb_process_set(c->proc, 0, generation, 0, 1, 1);
     apr_pool_destroy(pchild);
     return rc;

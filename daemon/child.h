@@ -19,6 +19,7 @@
 #include "fdqueue.h"
 #include "lfstack.h"
 #include "listen.h"
+#include "site.h"
 #include "scoreboard.h"
 
 struct accesslog_t;
@@ -36,6 +37,7 @@ typedef struct {
     listen_info_t *listen_info;       /* port and protocol of each listen_fds entry */
     int nlisten;                      /* entries in listen_fds */
     int nbuckets;                     /* listener buckets (1: every child polls every socket) */
+    const site_group_t *groups;       /* one per Listen: the sites its requests go to */
     sb_t *sb;                         /* the scoreboard mapping */
     struct accesslog_t **access_logs; /* CustomLog writers, opened by the parent */
     int naccess_logs;                 /* entries in access_logs */
@@ -57,7 +59,10 @@ typedef struct child_t {
     sb_process_t *proc;          /* our process record (counters: atomics) */
     int epfd;                    /* the listener's epoll instance (workers re-arm in it) */
     int wakefd;                  /* eventfd that wakes the listener */
-    int docroot_fd;              /* DocumentRoot opened O_PATH|O_DIRECTORY */
+    int *site_fds;               /* each site's DocumentRoot opened O_PATH|O_DIRECTORY, by
+                                  * ev_site_t.index (-1 until opened) */
+    int *alias_fds;              /* each Alias target's directory, by ev_alias_t.index */
+    const char **alias_file;     /* "/name" for an Alias of a single file, else NULL */
     fdqueue_t *queue;            /* listener -> workers */
     lfstack_t free_ctx;          /* recycled connection contexts: workers push, listener pops */
     lfstack_t free_conns;        /* recycled connection records: anyone pushes, listener pops */

@@ -21,7 +21,9 @@
 #include "accesslog.h"
 #include "config.h"
 #include "config_syntax.h"
+#include "alias_match.h"
 #include "http_path.h"
+#include "vhost_match.h"
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -54,12 +56,19 @@ struct config_directive {
     config_handler_fn handler; /* stores the value */
     int min_args;              /* fewest arguments */
     int max_args;              /* most arguments, -1 for no limit */
-    int multi;                 /* 1: every occurrence adds; 0: a later one replaces */
-    size_t offset;             /* the ev_config_t field of the generic handlers */
+    int flags;                 /* CONFIG_MULTI: every occurrence adds, else a later one
+                                * replaces; CONFIG_SITE: allowed in <VirtualHost> */
+    size_t offset;             /* the field of the generic handlers: in ev_config_t, or in
+                                * ev_site_t for CONFIG_SITE directives */
     long long minimum;         /* smallest value the numeric handlers accept */
 };
 
+enum { CONFIG_MULTI = 1, CONFIG_SITE = 2 };
+
 struct config_ctx {
+    ev_site_t *site;               /* the site being read: cfg->main, or a <VirtualHost> */
+    const char *section_file;      /* the file that opened that <VirtualHost> */
+    int section_depth;             /* ... at this Include depth (it must close there) */
     apr_pool_t *p;                 /* pconf: the result and the messages */
     apr_pool_t *ptemp;             /* scratch, destroyed when config_load returns */
     apr_array_header_t *msgs;      /* the caller's message list */
@@ -144,7 +153,7 @@ config_absolute(const char **out, const char *root, const char *path, apr_pool_t
 static void *
 config_field(config_ctx_t *ctx, const config_directive_t *d)
 {
-    return (char *)ctx->cfg + d->offset;
+    return (d->flags & CONFIG_SITE ? (char *)ctx->site : (char *)ctx->cfg) + d->offset;
 }
 
 /* ---- generic handlers ---- */
@@ -318,8 +327,10 @@ config_directory_index(config_ctx_t *ctx, const config_directive_t *d, int argc,
     for (i = 0; i < argc; i++)
         if (argv[i][0] == '\0')
             return apr_psprintf(ctx->ptemp, "%s: empty file name", d->name);
+    if (ctx->site->directory_index == NULL)
+        ctx->site->directory_index = apr_array_make(ctx->p, argc, sizeof(const char *));
     for (i = 0; i < argc; i++)
-        APR_ARRAY_PUSH(ctx->cfg->directory_index, const char *) = apr_pstrdup(ctx->p, argv[i]);
+        APR_ARRAY_PUSH(ctx->site->directory_index, const char *) = apr_pstrdup(ctx->p, argv[i]);
     return NULL;
 }
 
@@ -584,19 +595,201 @@ config_include_optional(config_ctx_t *ctx, const config_directive_t *d, int argc
     return config_include_as(ctx, d, argv, 1);
 }
 
+/* ---- <VirtualHost> ---- */
+
+/* A name or pattern vhost_match accepts (checked against a scratch table). */
+static const char *
+config_host_pattern(config_ctx_t *ctx, const char *arg)
+{
+    vhost_table_t *t;
+
+    if (vhost_table_create(&t, ctx->ptemp) != APR_SUCCESS ||
+        vhost_table_add(t, arg, ctx) != APR_SUCCESS)
+        return "is not a host name or a name pattern (letters, digits, '-', '.', '*', '?')";
+    return NULL;
+}
+
+static const char *
+config_server_name(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *why = config_host_pattern(ctx, argv[0]);
+
+    if (why)
+        return config_bad_value(ctx, d, argv[0], why);
+    ctx->site->server_name = apr_pstrdup(ctx->p, argv[0]);
+    return NULL;
+}
+
+static const char *
+config_server_alias(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *why;
+    int i;
+
+    if (ctx->site == ctx->cfg->main)
+        return apr_psprintf(ctx->ptemp, "%s belongs inside <VirtualHost>", d->name);
+    for (i = 0; i < argc; i++)
+        if ((why = config_host_pattern(ctx, argv[i])) != NULL)
+            return config_bad_value(ctx, d, argv[i], why);
+    for (i = 0; i < argc; i++)
+        APR_ARRAY_PUSH(ctx->site->server_aliases, const char *) = apr_pstrdup(ctx->p, argv[i]);
+    return NULL;
+}
+
+/* Alias URL-path file-path: the path is made absolute against ServerRoot at the end. */
+static const char *
+config_alias(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    ev_alias_t *a;
+
+    if (argv[0][0] != '/')
+        return config_bad_value(ctx, d, argv[0], "must start with /");
+    if (argv[1][0] == '\0')
+        return apr_psprintf(ctx->ptemp, "%s: empty file path", d->name);
+    a = apr_pcalloc(ctx->p, sizeof(*a));
+    a->prefix = apr_pstrdup(ctx->p, argv[0]);
+    a->path = apr_pstrdup(ctx->p, argv[1]);
+    a->where = config_where(ctx);
+    a->index = ctx->cfg->naliases++;
+    APR_ARRAY_PUSH(ctx->site->aliases, ev_alias_t *) = a;
+    return NULL;
+}
+
+static const char *
+config_redirect(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    ev_redirect_t *r = apr_pcalloc(ctx->p, sizeof(*r));
+    const char *why = alias_redirect_parse(argc, argv, &r->status, &r->prefix, &r->target, ctx->p);
+
+    if (why)
+        return apr_psprintf(ctx->ptemp, "%s: %s", d->name, why);
+    APR_ARRAY_PUSH(ctx->site->redirects, ev_redirect_t *) = r;
+    return NULL;
+}
+
+/* One <VirtualHost> address: "*", "*:port", "addr", "addr:port", "[v6]", "[v6]:port"
+ * ("_default_" is "*", as in Apache). Returns NULL or the reason. */
+static const char *
+config_vaddr(config_ctx_t *ctx, const char *arg, ev_vaddr_t *out)
+{
+    ev_listen_cfg_t l;
+    const char *spec = arg, *why;
+    int has_port;
+
+    if (strncmp(arg, "_default_", 9) == 0 && (arg[9] == '\0' || arg[9] == ':'))
+        spec = apr_pstrcat(ctx->ptemp, "*", arg + 9, NULL);
+    if (strcmp(spec, "*") == 0) {
+        *out = (ev_vaddr_t){ NULL, APR_UNSPEC, 0 };
+        return NULL;
+    }
+    if (strspn(spec, "0123456789") == strlen(spec))
+        return apr_psprintf(ctx->ptemp, "\"%s\" is not an address (for a port, write *:%s)", arg,
+                            arg);
+    /* a port follows the last ':' outside brackets; an IPv6 address needs brackets */
+    has_port = spec[0] == '[' ? strstr(spec, "]:") != NULL : strchr(spec, ':') != NULL;
+    why = config_syntax_listen(has_port ? spec : apr_pstrcat(ctx->ptemp, spec, ":1", NULL), &l,
+                               ctx->ptemp);
+    if (why)
+        return why;
+    *out = (ev_vaddr_t){ l.host ? apr_pstrdup(ctx->p, l.host) : NULL, l.family,
+                         has_port ? l.port : 0 };
+    return NULL;
+}
+
+/* A section line: "<VirtualHost addr ...>" or "</VirtualHost>". The words still hold
+ * the '<' and the '>' (a word of its own, or the end of the last one). */
+static void
+config_section(config_ctx_t *ctx, int argc, char **argv)
+{
+    const char *where = config_where(ctx), *why;
+    char *tag = argv[0] + 1, *last = argv[argc - 1];
+    size_t n = strlen(last);
+    int closing = tag[0] == '/', i;
+    ev_site_t *site;
+
+    if (n == 0 || last[n - 1] != '>') {
+        config_error_at(ctx, where, "%s: the section line must end with '>'", argv[0]);
+        return;
+    }
+    last[n - 1] = '\0';
+    if (last[0] == '\0' && argc > 1)
+        argc--;
+    tag += closing;
+    if (strcasecmp(tag, "VirtualHost") != 0) {
+        config_error_at(ctx, where, "unknown section <%s%s>", closing ? "/" : "", tag);
+        return;
+    }
+    if (closing) {
+        if (argc > 1)
+            config_error_at(ctx, where, "</VirtualHost> takes no arguments");
+        else if (ctx->site == ctx->cfg->main)
+            config_error_at(ctx, where, "</VirtualHost> without <VirtualHost>");
+        else if (ctx->section_file != ctx->file || ctx->section_depth != ctx->depth)
+            config_error_at(ctx, where,
+                            "</VirtualHost> closes <VirtualHost> of %s: a section "
+                            "must end in the file that opens it",
+                            ctx->site->where);
+        else
+            ctx->site = ctx->cfg->main;
+        return;
+    }
+    if (ctx->site != ctx->cfg->main) {
+        config_error_at(ctx, where, "<VirtualHost> inside <VirtualHost> of %s", ctx->site->where);
+        return;
+    }
+    if (argc < 2) {
+        config_error_at(ctx, where, "<VirtualHost> needs at least one address (*:80)");
+        return;
+    }
+    /* The section opens even with a bad address, so that what it holds is not taken
+     * for the main server's, nor its end for a stray one. */
+    site = apr_pcalloc(ctx->p, sizeof(*site));
+    site->index = ctx->cfg->sites->nelts;
+    site->where = where;
+    site->addrs = apr_array_make(ctx->p, argc - 1, sizeof(ev_vaddr_t));
+    site->server_aliases = apr_array_make(ctx->p, 2, sizeof(const char *));
+    site->aliases = apr_array_make(ctx->p, 2, sizeof(ev_alias_t *));
+    site->redirects = apr_array_make(ctx->p, 2, sizeof(ev_redirect_t *));
+    for (i = 1; i < argc; i++) {
+        ev_vaddr_t a;
+
+        if ((why = config_vaddr(ctx, argv[i], &a)) != NULL)
+            config_error_at(ctx, where, "<VirtualHost>: %s", why);
+        else
+            APR_ARRAY_PUSH(site->addrs, ev_vaddr_t) = a;
+    }
+    APR_ARRAY_PUSH(ctx->cfg->sites, ev_site_t *) = site;
+    ctx->site = site;
+    ctx->section_file = ctx->file;
+    ctx->section_depth = ctx->depth;
+}
+
+/* A file (or the -C/-c lines) ends: a <VirtualHost> it opened must be closed. */
+static void
+config_section_end(config_ctx_t *ctx, const char *what)
+{
+    if (ctx->site == ctx->cfg->main || ctx->section_file != ctx->file ||
+        ctx->section_depth != ctx->depth)
+        return;
+    config_error_at(ctx, ctx->site->where, "<VirtualHost> is not closed by the end of %s", what);
+    ctx->site = ctx->cfg->main;
+}
+
 /* ---- the directive table ---- */
 
 #define CONFIG_AT(field) offsetof(ev_config_t, field)
+#define SITE_AT(field)   offsetof(ev_site_t, field)
 
 static const config_directive_t config_directives[] = {
+    { "Alias", config_alias, 2, 2, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "AsyncRequestWorkerFactor", config_factor, 1, 1, 0, 0, 0 },
     { "BufferedLogs", config_flag, 1, 1, 0, CONFIG_AT(buffered_logs), 0 },
     { "ControlGroup", config_string, 1, 1, 0, CONFIG_AT(control_group), 0 },
     { "ControlSocket", config_string, 1, 1, 0, CONFIG_AT(control_socket), 0 },
-    { "CustomLog", config_custom_log, 2, 2, 1, 0, 0 },
+    { "CustomLog", config_custom_log, 2, 2, CONFIG_MULTI, 0, 0 },
     { "DefaultRuntimeDir", config_string, 1, 1, 0, CONFIG_AT(runtime_dir), 0 },
-    { "DirectoryIndex", config_directory_index, 1, -1, 1, 0, 0 },
-    { "DocumentRoot", config_string, 1, 1, 0, CONFIG_AT(document_root), 0 },
+    { "DirectoryIndex", config_directory_index, 1, -1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
+    { "DocumentRoot", config_string, 1, 1, CONFIG_SITE, SITE_AT(document_root), 0 },
     { "ErrorLog", config_error_log, 1, 1, 0, CONFIG_AT(error_log), 0 },
     { "FileCacheDescriptors", config_int, 1, 1, 0, CONFIG_AT(file_cache_fds), 0 },
     { "FileCacheMaxFileSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_max_file), 0 },
@@ -607,8 +800,8 @@ static const config_directive_t config_directives[] = {
       0 },
     { "Group", config_string, 1, 1, 0, CONFIG_AT(group), 0 },
     { "HealthLocation", config_location, 1, 1, 0, CONFIG_AT(health_location), 0 },
-    { "Include", config_include, 1, 1, 1, 0, 0 },
-    { "IncludeOptional", config_include_optional, 1, 1, 1, 0, 0 },
+    { "Include", config_include, 1, 1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
+    { "IncludeOptional", config_include_optional, 1, 1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "KeepAlive", config_flag, 1, 1, 0, CONFIG_AT(keepalive), 0 },
     { "KeepAliveTimeout", config_interval, 1, 1, 0, CONFIG_AT(keepalive_timeout), 0 },
     { "LimitRequestBody", config_off, 1, 1, 0, CONFIG_AT(limit_request_body), 0 },
@@ -616,10 +809,10 @@ static const config_directive_t config_directives[] = {
     { "LimitRequestHeaderSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_header_size), 1 },
     { "LimitRequestFields", config_int, 1, 1, 0, CONFIG_AT(limit_request_fields), 1 },
     { "LimitRequestLine", config_int, 1, 1, 0, CONFIG_AT(limit_request_line), 1 },
-    { "Listen", config_listen, 1, 2, 1, 0, 0 },
+    { "Listen", config_listen, 1, 2, CONFIG_MULTI, 0, 0 },
     { "ListenBacklog", config_int, 1, 1, 0, CONFIG_AT(listen_backlog), 1 },
     { "ListenCoresBucketsRatio", config_int, 1, 1, 0, CONFIG_AT(listen_buckets_ratio), 0 },
-    { "LogFormat", config_log_format, 2, 2, 1, 0, 0 },
+    { "LogFormat", config_log_format, 2, 2, CONFIG_MULTI, 0, 0 },
     { "LogLevel", config_log_level, 1, 1, 0, 0, 0 },
     { "MaxConnectionsPerChild", config_int, 1, 1, 0, CONFIG_AT(max_connections_per_child), 0 },
     { "MaxKeepAliveRequests", config_int, 1, 1, 0, CONFIG_AT(max_keepalive_requests), 0 },
@@ -628,14 +821,16 @@ static const config_directive_t config_directives[] = {
     { "MinSpareThreads", config_int, 1, 1, 0, CONFIG_AT(min_spare_threads), 0 },
     { "PidFile", config_string, 1, 1, 0, CONFIG_AT(pid_file), 0 },
     { "ProxyProtocolTimeout", config_interval, 1, 1, 0, CONFIG_AT(proxy_timeout), 0 },
-    { "ProxyProtocolTrusted", config_cidr_list, 1, -1, 1, CONFIG_AT(proxy_trusted), 0 },
+    { "ProxyProtocolTrusted", config_cidr_list, 1, -1, CONFIG_MULTI, CONFIG_AT(proxy_trusted), 0 },
+    { "Redirect", config_redirect, 1, 3, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "RequestReadTimeout", config_request_read_timeout, 1, 3, 0, 0, 0 },
     { "ScoreboardFile", config_string, 1, 1, 0, CONFIG_AT(scoreboard_file), 0 },
     { "ServerLimit", config_int, 1, 1, 0, CONFIG_AT(server_limit), 0 },
-    { "ServerName", config_string, 1, 1, 0, CONFIG_AT(server_name), 0 },
+    { "ServerAlias", config_server_alias, 1, -1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
+    { "ServerName", config_server_name, 1, 1, CONFIG_SITE, 0, 0 },
     { "ServerRoot", config_server_root, 1, 1, 0, 0, 0 },
     { "StartServers", config_int, 1, 1, 0, CONFIG_AT(start_servers), 0 },
-    { "StatusAllow", config_cidr_list, 1, -1, 1, CONFIG_AT(status_allow), 0 },
+    { "StatusAllow", config_cidr_list, 1, -1, CONFIG_MULTI, CONFIG_AT(status_allow), 0 },
     { "StatusLocation", config_location, 1, 1, 0, CONFIG_AT(status_location), 0 },
     { "ThreadLimit", config_int, 1, 1, 0, CONFIG_AT(thread_limit), 0 },
     { "ThreadsPerChild", config_int, 1, 1, 0, CONFIG_AT(threads_per_child), 0 },
@@ -653,7 +848,6 @@ static const struct {
     int in_runtime;   /* relative values resolve against DefaultRuntimeDir, as in Apache 2.4 */
 } config_paths[] = {
     { "DefaultRuntimeDir", CONFIG_AT(runtime_dir), "/run/evhttpd", 0 },
-    { "DocumentRoot", CONFIG_AT(document_root), "htdocs", 0 },
     { "TypesConfig", CONFIG_AT(types_config), "/etc/mime.types", 0 },
     { "ErrorLog", CONFIG_AT(error_log), NULL, 0 },
     { "PidFile", CONFIG_AT(pid_file), "evhttpd.pid", 1 },
@@ -707,8 +901,18 @@ config_line(config_ctx_t *ctx, char *line, apr_array_header_t *words)
     }
     argv = (char **)words->elts;
     argc = words->nelts - 1;
+    if (argv[0][0] == '<') {
+        config_section(ctx, argc + 1, argv);
+        return;
+    }
     if ((d = config_find(argv[0])) == NULL) {
         config_error_at(ctx, config_where(ctx), "unknown directive \"%s\"", argv[0]);
+        return;
+    }
+    if (ctx->site != ctx->cfg->main && !(d->flags & CONFIG_SITE)) {
+        config_error_at(ctx, config_where(ctx),
+                        "%s is not allowed inside <VirtualHost> (it applies to the whole server)",
+                        d->name);
         return;
     }
     if (argc < d->min_args || (d->max_args >= 0 && argc > d->max_args)) {
@@ -717,7 +921,7 @@ config_line(config_ctx_t *ctx, char *line, apr_array_header_t *words)
     }
     if ((err = d->handler(ctx, d, argc, argv + 1)) != NULL)
         config_error_at(ctx, config_where(ctx), "%s", err);
-    else if (!d->multi)
+    else if (!(d->flags & CONFIG_MULTI) && ctx->site == ctx->cfg->main)
         apr_hash_set(ctx->set_at, d->name, APR_HASH_KEY_STRING, config_where(ctx));
 }
 
@@ -767,6 +971,7 @@ config_read_file(config_ctx_t *ctx, const char *path, const char *label, const c
         ctx->line = lineno + 1;
         config_line(ctx, config_syntax_next_line(&pos, buf + n, &lineno), words);
     }
+    config_section_end(ctx, label);
     ctx->depth--;
     ctx->file = saved_file;
     ctx->line = saved_line;
@@ -789,6 +994,7 @@ config_read_strings(config_ctx_t *ctx, const char *label, const apr_array_header
         ctx->line = i + 1;
         config_line(ctx, apr_pstrdup(ctx->ptemp, s), words);
     }
+    config_section_end(ctx, label);
 }
 
 /* ---- end of loading ---- */
@@ -837,6 +1043,71 @@ config_resolve_paths(config_ctx_t *ctx, const char *main_file)
         raw = log->path;
         if ((rv = config_absolute(&log->path, c->server_root, raw, ctx->p)) != APR_SUCCESS)
             config_error_at(ctx, where, "CustomLog: %s: %s", raw, config_strerror(ctx, rv));
+    }
+}
+
+/* DocumentRoot (against ServerRoot) and DirectoryIndex of every site: a virtual host
+ * takes what it does not set from the main server. A virtual host address that no
+ * Listen serves is reported: its site could never be chosen. */
+static void
+config_resolve_sites(config_ctx_t *ctx, const char *main_file)
+{
+    ev_config_t *c = ctx->cfg;
+    ev_site_t *m = c->main;
+    apr_status_t rv;
+    int i, j, k;
+
+    if (m->directory_index == NULL) {
+        m->directory_index = apr_array_make(ctx->p, 1, sizeof(const char *));
+        APR_ARRAY_PUSH(m->directory_index, const char *) = "index.html";
+    }
+    for (i = 0; i < c->sites->nelts; i++) {
+        ev_site_t *s = APR_ARRAY_IDX(c->sites, i, ev_site_t *);
+        const char *raw = s->document_root, *where;
+
+        for (j = 0; j < s->aliases->nelts; j++) {
+            ev_alias_t *a = APR_ARRAY_IDX(s->aliases, j, ev_alias_t *);
+            const char *rel = a->path;
+
+            if ((rv = config_absolute(&a->path, c->server_root, rel, ctx->p)) != APR_SUCCESS)
+                config_error_at(ctx, a->where, "Alias: %s: %s", rel, config_strerror(ctx, rv));
+        }
+        /* mod_alias merges a virtual host's list before the main server's */
+        if (s != m) {
+            apr_array_cat(s->aliases, m->aliases);
+            apr_array_cat(s->redirects, m->redirects);
+        }
+        if (s != m && s->directory_index == NULL)
+            s->directory_index = m->directory_index;
+        if (s != m && raw == NULL) {
+            s->document_root = m->document_root;
+            continue;
+        }
+        if (raw == NULL)
+            raw = "htdocs";
+        if ((rv = config_absolute(&s->document_root, c->server_root, raw, ctx->p)) == APR_SUCCESS)
+            continue;
+        where = s != m ? s->where : apr_hash_get(ctx->set_at, "DocumentRoot", APR_HASH_KEY_STRING);
+        if (where == NULL)
+            where = apr_hash_get(ctx->set_at, "ServerRoot", APR_HASH_KEY_STRING);
+        config_error_at(ctx, where ? where : main_file, "DocumentRoot: %s: %s", raw,
+                        config_strerror(ctx, rv));
+    }
+    for (i = 1; i < c->sites->nelts; i++) {
+        const ev_site_t *s = APR_ARRAY_IDX(c->sites, i, ev_site_t *);
+
+        for (j = 0; j < s->addrs->nelts; j++) {
+            const ev_vaddr_t *a = &APR_ARRAY_IDX(s->addrs, j, ev_vaddr_t);
+            int served = 0;
+
+            for (k = 0; k < c->listens->nelts && !served; k++)
+                served = config_vaddr_serves(a, &APR_ARRAY_IDX(c->listens, k, ev_listen_cfg_t));
+            if (!served)
+                config_warn_at(ctx, s->where,
+                               "<VirtualHost> address %s matches no Listen (one for a single "
+                               "address needs a Listen for that address): never used",
+                               config_vaddr_text(a, ctx->ptemp));
+        }
     }
 }
 
@@ -946,7 +1217,13 @@ config_defaults(apr_pool_t *p)
 
     c->listens = apr_array_make(p, 4, sizeof(ev_listen_cfg_t));
     c->listen_backlog = 511;
-    c->directory_index = apr_array_make(p, 2, sizeof(const char *));
+    c->main = apr_pcalloc(p, sizeof(*c->main));
+    c->main->addrs = apr_array_make(p, 1, sizeof(ev_vaddr_t));
+    c->main->server_aliases = apr_array_make(p, 1, sizeof(const char *));
+    c->main->aliases = apr_array_make(p, 2, sizeof(ev_alias_t *));
+    c->main->redirects = apr_array_make(p, 2, sizeof(ev_redirect_t *));
+    c->sites = apr_array_make(p, 4, sizeof(ev_site_t *));
+    APR_ARRAY_PUSH(c->sites, ev_site_t *) = c->main;
     c->user = "evhttpd";
     c->group = "evhttpd";
     c->log_level = EV_LOG_WARN;
@@ -996,6 +1273,7 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
     ctx.p = p;
     ctx.msgs = msgs;
     ctx.cfg = config_defaults(p);
+    ctx.site = ctx.cfg->main;
     ctx.set_at = apr_hash_make(p);
     ctx.log_where = apr_array_make(p, 2, sizeof(const char *));
     if ((rv = apr_pool_create(&ctx.ptemp, p)) != APR_SUCCESS)
@@ -1017,8 +1295,7 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
     if (ctx.cfg->listens->nelts == 0 && main_read)
         config_error_at(&ctx, file, "no Listen directive");
     config_resolve_paths(&ctx, file);
-    if (ctx.cfg->directory_index->nelts == 0)
-        APR_ARRAY_PUSH(ctx.cfg->directory_index, const char *) = "index.html";
+    config_resolve_sites(&ctx, file);
     if (ctx.cfg->status_allow->nelts == 0)
         config_status_allow_defaults(ctx.cfg);
     config_check_proxy(&ctx);
@@ -1029,6 +1306,25 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
         return APR_EINVAL;
     *out = ctx.cfg;
     return APR_SUCCESS;
+}
+
+int
+config_vaddr_serves(const ev_vaddr_t *a, const ev_listen_cfg_t *l)
+{
+    if (a->port != 0 && a->port != l->port)
+        return 0;
+    if (a->host == NULL)
+        return 1;
+    return l->host != NULL && l->family == a->family && strcmp(l->host, a->host) == 0;
+}
+
+const char *
+config_vaddr_text(const ev_vaddr_t *a, apr_pool_t *p)
+{
+    const char *host = a->host ? a->host : "*";
+
+    return apr_psprintf(p, "%s%s%s:%s", a->family == APR_INET6 ? "[" : "", host,
+                        a->family == APR_INET6 ? "]" : "", a->port ? apr_itoa(p, a->port) : "*");
 }
 
 const char *

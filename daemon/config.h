@@ -59,6 +59,43 @@ typedef struct {
     const char *format; /* the format string (a LogFormat nickname is already expanded) */
 } ev_customlog_t;
 
+/* One address of a <VirtualHost>: "*", "*:port", "addr" or "addr:port". */
+typedef struct {
+    const char *host; /* canonical address text, or NULL for "*" (every address) */
+    int family;       /* APR_INET, APR_INET6, or APR_UNSPEC with host NULL */
+    apr_port_t port;  /* 0: every port */
+} ev_vaddr_t;
+
+/* One Alias: URLs under `prefix` map to files beneath `path`. */
+typedef struct {
+    const char *prefix; /* URL-path as written (matched against decoded, normalized paths) */
+    const char *path;   /* the directory or file it maps to, absolute */
+    const char *where;  /* "file:line" */
+    int index;          /* its number among every site's aliases (a child's descriptor) */
+} ev_alias_t;
+
+/* One Redirect. */
+typedef struct {
+    int status;         /* 301, 302, 303, 3xx or 410 */
+    const char *prefix; /* URL-path */
+    const char *target; /* URL or local path, NULL for 410 */
+} ev_redirect_t;
+
+/* A site: the main server (directives outside every <VirtualHost>) or one virtual
+ * host. What a virtual host does not set it takes from the main server once the whole
+ * configuration is read, so after config_load every field is set. */
+typedef struct ev_site_t {
+    int index;                           /* 0 for the main server, then 1.. in order */
+    const char *where;                   /* "file:line" of its <VirtualHost>; NULL for main */
+    apr_array_header_t *addrs;           /* ev_vaddr_t (empty for the main server) */
+    const char *server_name;             /* ServerName (main: default none, NULL) */
+    apr_array_header_t *server_aliases;  /* ServerAlias patterns: const char * */
+    const char *document_root;           /* DocumentRoot, absolute (main: ServerRoot/htdocs) */
+    apr_array_header_t *directory_index; /* DirectoryIndex: const char * (main: index.html) */
+    apr_array_header_t *aliases;         /* ev_alias_t *: its own Alias, then the main server's */
+    apr_array_header_t *redirects;       /* ev_redirect_t *: its own Redirect, then the main's */
+} ev_site_t;
+
 typedef struct {
     const char *file;        /* the main config file, absolute */
     const char *server_root; /* ServerRoot (default: the config file's directory) */
@@ -69,10 +106,10 @@ typedef struct {
     int listen_buckets_ratio;    /* ListenCoresBucketsRatio: CPUs per listener bucket
                                   * (0 = one socket per address, the default) */
 
-    const char *document_root;           /* DocumentRoot, absolute (default ServerRoot/htdocs) */
-    apr_array_header_t *directory_index; /* DirectoryIndex: const char * (default index.html) */
-    const char *types_config;            /* TypesConfig (/etc/mime.types) */
-    const char *server_name;             /* ServerName (default: none) */
+    ev_site_t *main;           /* the main server: DocumentRoot, DirectoryIndex, ServerName */
+    apr_array_header_t *sites; /* ev_site_t *: main first, then every <VirtualHost> in order */
+    int naliases;              /* Alias directives in all (ev_alias_t.index < naliases) */
+    const char *types_config;  /* TypesConfig (/etc/mime.types) */
 
     const char *user;  /* User (evhttpd); only used when started as root */
     const char *group; /* Group (evhttpd) */
@@ -155,6 +192,15 @@ typedef struct {
  */
 apr_status_t config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
                          const apr_array_header_t *post, apr_pool_t *p, apr_array_header_t *msgs);
+
+/* config_vaddr_serves: whether connections of Listen `l` may be for a virtual host
+ * with address `a`: the ports agree (or `a` has none) and `a` is "*" or names the
+ * very address `l` binds (a Listen on every address does not tell vhosts apart by
+ * the address a connection came to). */
+int config_vaddr_serves(const ev_vaddr_t *a, const ev_listen_cfg_t *l);
+
+/* config_vaddr_text: "*:80", "10.0.0.1:*", "[::1]:8080" (from p). */
+const char *config_vaddr_text(const ev_vaddr_t *a, apr_pool_t *p);
 
 /* config_log_level_name: "error", "warn", ... for EV_LOG_* (static strings). */
 const char *config_log_level_name(int level);

@@ -130,6 +130,7 @@ conn_ctx_put(child_t *ch, conn_ctx_t *x)
     x->body_mode = CONN_BODY_NONE;
     x->linger = 0;
     x->client_ip[0] = '\0';
+    x->site = NULL;
     lfstack_push(&ch->free_ctx, &x->node);
 }
 
@@ -557,12 +558,14 @@ conn_process(conn_t *c, int widx)
             x->resp.keepalive = 0;
             x->linger = 1;
             x->req_start = apr_time_now();
+            x->site = c->group->dflt;
             reqlog_request_begin(c, widx, 1);
             handler_error(c, status, NULL);
             break;
         case RD_REQUEST:
             x->req_start = apr_time_now();
             x->resp.keepalive = conn_wants_keepalive(c);
+            x->site = c->group->dflt; /* until handler_serve reads the host */
             reqlog_request_begin(c, widx, 0);
             status = conn_check_framing(c);
             if (status) {

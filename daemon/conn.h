@@ -26,6 +26,7 @@
 #include "chunked.h"
 #include "http_parse.h"
 #include "response.h"
+#include "site.h"
 
 struct child_t;
 
@@ -63,9 +64,10 @@ typedef struct conn_ctx_t {
     apr_time_t head_start;  /* when the first byte of the current request arrived */
     apr_time_t req_start;   /* when the request head was complete */
     char client_ip[48];     /* the peer address as text */
-    char etag[40];          /* the served file's ETag (EV_ETAG_LEN) */
-    apr_time_t lastmod;     /* the served file's Last-Modified */
-    apr_time_t now;         /* the response's Date */
+    const struct ev_site_t *site; /* the site answering the current request */
+    char etag[40];                /* the served file's ETag (EV_ETAG_LEN) */
+    apr_time_t lastmod;           /* the served file's Last-Modified */
+    apr_time_t now;               /* the response's Date */
 } conn_ctx_t;
 
 typedef struct conn_t {
@@ -86,8 +88,9 @@ typedef struct conn_t {
         struct sockaddr sa;
         struct sockaddr_in sin;
         struct sockaddr_in6 sin6;
-    } peer;                /* the client's address */
-    apr_port_t local_port; /* the port it came in on (for %p) */
+    } peer;                    /* the client's address */
+    apr_port_t local_port;     /* the port it came in on (for %p) */
+    const site_group_t *group; /* the sites of the Listen it came in on */
 } conn_t;
 
 /* conn_process: a worker serves `c` until it parks or closes it (worker threads). */

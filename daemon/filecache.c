@@ -183,16 +183,24 @@ filecache_still_valid(const filecache_entry_t *e, int root_fd)
     return 1;
 }
 
-/* The entry for `key` (hash `h`), or NULL. */
+/* The entry for `key` beneath root_fd (hash `h`), or NULL. */
 static filecache_entry_t *
-filecache_find(const filecache_t *fc, const char *key, size_t keylen, unsigned h)
+filecache_find(const filecache_t *fc, int root_fd, const char *key, size_t keylen, unsigned h)
 {
     filecache_entry_t *e;
 
     for (e = fc->buckets[h & (FILECACHE_BUCKETS - 1)]; e; e = e->hnext)
-        if (e->hash == h && e->keylen == keylen && memcmp(e->key, key, keylen) == 0)
+        if (e->hash == h && e->root_fd == root_fd && e->keylen == keylen &&
+            memcmp(e->key, key, keylen) == 0)
             return e;
     return NULL;
+}
+
+/* The hash of a key beneath a root: roots differ in few bits, so they are mixed in. */
+static unsigned
+filecache_key_hash(int root_fd, const char *key, size_t keylen)
+{
+    return filecache_hash(key, keylen) ^ ((unsigned)root_fd * 2654435761u);
 }
 
 filecache_entry_t *
@@ -200,7 +208,8 @@ filecache_lookup(filecache_t *fc, int root_fd, const char *key, size_t keylen, a
 {
     filecache_entry_t *e;
 
-    if (fc == NULL || (e = filecache_find(fc, key, keylen, filecache_hash(key, keylen))) == NULL)
+    if (fc == NULL || (e = filecache_find(fc, root_fd, key, keylen,
+                                          filecache_key_hash(root_fd, key, keylen))) == NULL)
         return NULL;
     if (now - e->checked >= FILECACHE_VALID || now < e->checked) {
         if (!filecache_still_valid(e, root_fd)) {
@@ -235,8 +244,8 @@ filecache_read(int fd, char *buf, size_t size)
 }
 
 filecache_entry_t *
-filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *path, int fd,
-                 const struct stat *st, const struct stat *dir_st, apr_time_t now)
+filecache_insert(filecache_t *fc, int root_fd, const char *key, size_t keylen, const char *path,
+                 int fd, const struct stat *st, const struct stat *dir_st, apr_time_t now)
 {
     size_t pathlen, cost;
     filecache_entry_t *e, *old, **bucket;
@@ -280,7 +289,8 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
     }
     e->st = *st;
     e->keylen = keylen;
-    e->hash = filecache_hash(key, keylen);
+    e->root_fd = root_fd;
+    e->hash = filecache_key_hash(root_fd, key, keylen);
     e->cost = cost;
     e->checked = now;
     if (dir_st != NULL) {
@@ -291,7 +301,7 @@ filecache_insert(filecache_t *fc, const char *key, size_t keylen, const char *pa
 
     /* A stale entry for the same key may still be there (a racing miss elsewhere
      * cannot happen: one thread per cache), and room is made from the cold end. */
-    if ((old = filecache_find(fc, key, keylen, e->hash)) != NULL)
+    if ((old = filecache_find(fc, root_fd, key, keylen, e->hash)) != NULL)
         filecache_remove(fc, old);
     if (by_fd && fc->nfds >= fc->max_fds)
         filecache_drop_coldest_fd(fc);

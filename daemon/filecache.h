@@ -38,6 +38,7 @@ typedef struct filecache_entry_t {
     int fd;           /* a descriptor entry's open file (read with offsets only), or -1 */
     /* Private to filecache.c. */
     struct filecache_entry_t *hnext, *lprev, *lnext;
+    int root_fd;        /* the document root the key is a path beneath (part of the key) */
     const char *key;    /* the request path it answers */
     size_t keylen;      /* bytes of key */
     unsigned hash;      /* of key */
@@ -69,7 +70,8 @@ filecache_t *filecache_create(size_t budget, size_t max_file, unsigned max_fds);
 void filecache_destroy(filecache_t *fc);
 
 /* filecache_lookup: the entry answering request path `key` (normalized, as
- * http_path_normalize writes it), revalidated with fstatat beneath `root_fd` when
+ * http_path_normalize writes it) beneath document root `root_fd` (each site has its
+ * own; the descriptor is part of the key), revalidated with fstatat beneath it when
  * FILECACHE_VALID has passed since `now` last did. Returns a new reference (release
  * it with filecache_release) or NULL on a miss, including an entry just found stale
  * (it is dropped). The owner thread only. */
@@ -77,7 +79,7 @@ filecache_entry_t *filecache_lookup(filecache_t *fc, int root_fd, const char *ke
                                     apr_time_t now);
 
 /* filecache_insert: cache the regular file open on `fd` (status `st`) as the answer
- * for `key`; `path` is the file's normalized path (key itself, or key + the
+ * for `key` beneath `root_fd`; `path` is the file's normalized path (key itself, or key + the
  * DirectoryIndex name when key names a directory, whose status is then `dir_st`,
  * else NULL). A file of at most max_file bytes is read with pread; a larger one keeps
  * a duplicate of `fd` (the least recently used descriptor entry makes room when
@@ -86,7 +88,7 @@ filecache_entry_t *filecache_lookup(filecache_t *fc, int root_fd, const char *ke
  * or memory or descriptors ran out (serve it from `fd` as usual). A file that grew
  * meanwhile is cached as its first st_size bytes until the next validation. `fd`
  * stays the caller's. The owner thread only. */
-filecache_entry_t *filecache_insert(filecache_t *fc, const char *key, size_t keylen,
+filecache_entry_t *filecache_insert(filecache_t *fc, int root_fd, const char *key, size_t keylen,
                                     const char *path, int fd, const struct stat *st,
                                     const struct stat *dir_st, apr_time_t now);
 

@@ -198,6 +198,10 @@ generation_load(generation_t **out, unsigned id, const gen_source_t *src, listen
                        "application/octet-stream",
                        g->conf->types_config, apr_strerror(rv, err, sizeof(err)));
     g->env.nbuckets = generation_buckets(g, ls, msgs);
+    if ((g->env.groups = site_groups_build(g->conf, p)) == NULL) {
+        rv = APR_ENOMEM;
+        goto fail;
+    }
     rc = listen_set_apply(ls, g->conf, g->env.nbuckets, &g->env.listen_fds, &g->env.listen_info,
                           &g->env.nlisten, p, err, sizeof(err));
     if (rc != 0) {

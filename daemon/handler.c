@@ -30,7 +30,15 @@ handler_error(conn_t *c, int status, const char *extra_header)
 
     switch (status) {
     case 301:
+    case 302:
+    case 303:
+    case 307:
+    case 308:
         detail = "The document has moved to the URL in the Location field.";
+        break;
+    case 410:
+        detail = "The requested resource is no longer available on this server and there is "
+                 "no forwarding address.";
         break;
     case 400:
         detail = "Your browser sent a request that this server could not understand.";
@@ -86,10 +94,11 @@ handler_error(conn_t *c, int status, const char *extra_header)
                        (apr_off_t)len);
 }
 
-/* The path part of an absolute-form target ("http://host/p?q" -> "/p?q"); its
- * authority wins over Host (RFC 9112 section 3.2.2). Returns 0 or a status. */
+/* The path part of an absolute-form target ("http://host/p?q" -> "/p?q"), and its
+ * authority in *host, which wins over Host (RFC 9112 section 3.2.2); *host is left
+ * alone for origin-form. Returns 0 or a status. */
 static int
-handler_origin_form(const ev_slice_t *t, ev_slice_t *out, apr_pool_t *p)
+handler_origin_form(const ev_slice_t *t, ev_slice_t *out, ev_slice_t *host, apr_pool_t *p)
 {
     size_t i, start;
 
@@ -107,6 +116,7 @@ handler_origin_form(const ev_slice_t *t, ev_slice_t *out, apr_pool_t *p)
         ;
     if (i == start || !http_host_valid((ev_slice_t){ t->p + start, i - start }))
         return 400;
+    *host = (ev_slice_t){ t->p + start, i - start };
     if (i == t->len || t->p[i] == '?') {
         /* "http://host" or "http://host?q": the path is "/" */
         char *o = apr_palloc(p, t->len - i + 2);
@@ -130,7 +140,8 @@ handler_serve(conn_t *c)
 {
     conn_ctx_t *x = c->ctx;
     const http_request_t *req = &x->req;
-    ev_slice_t target;
+    ev_slice_t target, host = { NULL, 0 };
+    const http_field_t *hf;
     int st;
 
     if (req->target.len == 1 && req->target.p[0] == '*') {
@@ -140,11 +151,14 @@ handler_serve(conn_t *c)
             handler_error(c, 400, NULL);
         return;
     }
-    st = handler_origin_form(&req->target, &target, x->preq);
+    if ((hf = http_field_find(req, "Host")) != NULL)
+        host = hf->value;
+    st = handler_origin_form(&req->target, &target, &host, x->preq);
     if (st) {
         handler_error(c, st, NULL);
         return;
     }
+    x->site = site_select(c->group, host.p, host.len);
     /* Before files, so no file can shadow them; they answer every method themselves. */
     if (status_wants(c, target)) {
         status_serve(c, target);

@@ -26,10 +26,20 @@ http_reason(int status)
         return "Partial Content";
     case 301:
         return "Moved Permanently";
+    case 300:
+        return "Multiple Choices";
     case 302:
         return "Found";
+    case 303:
+        return "See Other";
     case 304:
         return "Not Modified";
+    case 305:
+        return "Use Proxy";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
     case 400:
         return "Bad Request";
     case 403:
@@ -40,6 +50,8 @@ http_reason(int status)
         return "Method Not Allowed";
     case 408:
         return "Request Timeout";
+    case 410:
+        return "Gone";
     case 411:
         return "Length Required";
     case 412:

@@ -236,10 +236,10 @@ listen_get(listen_set_t *ls, const ev_config_t *conf, const struct addrinfo *ai,
 /* Add the socket for one resolved address of Listen `l`, bucket b, to out/outp;
  * returns 0 or an errno with the message in err. */
 static int
-listen_add(listen_set_t *ls, const ev_config_t *conf, const ev_listen_cfg_t *l,
-           const struct addrinfo *ai, int b, int buckets, apr_array_header_t *out,
-           apr_array_header_t *outp, char *err, size_t errlen)
+listen_add(listen_set_t *ls, const ev_config_t *conf, int li, const struct addrinfo *ai, int b,
+           int buckets, apr_array_header_t *out, apr_array_header_t *outp, char *err, size_t errlen)
 {
+    const ev_listen_cfg_t *l = &APR_ARRAY_IDX(conf->listens, li, ev_listen_cfg_t);
     const char *what = "socket";
     int fd = listen_get(ls, conf, ai, b, buckets, &what), j;
 
@@ -256,8 +256,9 @@ listen_add(listen_set_t *ls, const ev_config_t *conf, const ev_listen_cfg_t *l,
         if (APR_ARRAY_IDX(out, j, int) == fd)
             return 0;
     APR_ARRAY_PUSH(out, int) = fd;
-    APR_ARRAY_PUSH(outp, listen_info_t) =
-        (listen_info_t){ .port = listen_port_of(ai->ai_addr), .proxy = l->proxy, .bucket = b };
+    APR_ARRAY_PUSH(outp, listen_info_t) = (listen_info_t){
+        .port = listen_port_of(ai->ai_addr), .proxy = l->proxy, .bucket = b, .listen = li
+    };
     return 0;
 }
 
@@ -293,7 +294,7 @@ listen_set_apply(listen_set_t *ls, const ev_config_t *conf, int buckets, int **f
             int b;
 
             for (b = 0; b < buckets; b++) {
-                int e = listen_add(ls, conf, l, ai, b, buckets, out, outp, err, errlen);
+                int e = listen_add(ls, conf, i, ai, b, buckets, out, outp, err, errlen);
 
                 if (e != 0) {
                     freeaddrinfo(res);

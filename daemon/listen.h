@@ -34,6 +34,7 @@ typedef struct {
     apr_port_t port; /* the local port (for %p) */
     int proxy;       /* connections start with a PROXY protocol header (Listen ... proxy) */
     int bucket;      /* its listener bucket, 0..buckets-1 (ListenCoresBucketsRatio) */
+    int listen;      /* the index of its Listen in the configuration */
 } listen_info_t;
 
 /* listen_set_create: an empty set living in `p` (a process-lifetime pool, whose

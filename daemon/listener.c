@@ -459,6 +459,7 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
         conn->fd = fd;
         conn->state = CONN_READ;
         conn->local_port = c->env->listen_info[idx].port;
+        conn->group = &c->env->groups[c->env->listen_info[idx].listen];
         conn->ctx = conn_ctx_get(c);
         atomic_fetch_add(&c->connections, 1);
         atomic_fetch_add_explicit(&c->proc->connections, 1, memory_order_relaxed);

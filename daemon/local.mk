@@ -17,6 +17,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/range.c %reldir%/range.h \
 	%reldir%/proxy_proto.c %reldir%/proxy_proto.h \
 	%reldir%/vhost_match.c %reldir%/vhost_match.h \
+	%reldir%/site.c %reldir%/site.h \
 	%reldir%/location_match.c %reldir%/location_match.h \
 	%reldir%/alias_match.c %reldir%/alias_match.h \
 	%reldir%/header_action.c %reldir%/header_action.h \

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "parent.h"
 #include "scoreboard.h"
+#include "site.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/evhttpd/evhttpd.conf"
 
@@ -46,6 +47,7 @@ typedef struct {
     apr_array_header_t *pre;  /* -C */
     apr_array_header_t *post; /* -c */
     int test_only;            /* -t */
+    int dump_vhosts;          /* -S (also -t -D DUMP_VHOSTS) */
     int foreground;           /* -F */
     int debug_single;         /* -X */
 } options_t;
@@ -54,12 +56,14 @@ static void
 usage(FILE *out)
 {
     fprintf(out,
-            "Usage: evhttpd [-f FILE] [-C 'Directive args'] [-c 'Directive args'] [-t] [-F] [-X]"
-            " [-v]\n"
+            "Usage: evhttpd [-f FILE] [-C 'Directive args'] [-c 'Directive args'] [-t] [-S] [-F]"
+            " [-X] [-v]\n"
             "  -f FILE   configuration file (default %s)\n"
             "  -C DIR    apply a directive before reading the configuration file\n"
             "  -c DIR    apply a directive after reading the configuration file\n"
             "  -t        test the configuration and exit\n"
+            "  -S        test the configuration, print its virtual hosts and exit\n"
+            "  -D NAME   with -t: DUMP_VHOSTS is -S; other names are accepted and ignored\n"
             "  -F        stay in the foreground (log to stderr unless ErrorLog is set)\n"
             "  -X        debug: one child, in the foreground, no parent\n"
             "  -v        print the version and exit\n",
@@ -75,7 +79,7 @@ parse_options(int argc, char **argv, options_t *o, apr_pool_t *p)
     o->config_file = DEFAULT_CONFIG;
     o->pre = apr_array_make(p, 4, sizeof(const char *));
     o->post = apr_array_make(p, 4, sizeof(const char *));
-    while ((ch = getopt(argc, argv, "f:C:c:tFXvVh")) != -1) {
+    while ((ch = getopt(argc, argv, "f:C:c:D:tSFXvVh")) != -1) {
         switch (ch) {
         case 'f':
             o->config_file = optarg;
@@ -88,6 +92,13 @@ parse_options(int argc, char **argv, options_t *o, apr_pool_t *p)
             break;
         case 't':
             o->test_only = 1;
+            break;
+        case 'S':
+            o->test_only = o->dump_vhosts = 1;
+            break;
+        case 'D':
+            if (strcmp(optarg, "DUMP_VHOSTS") == 0)
+                o->dump_vhosts = 1;
             break;
         case 'F':
             o->foreground = 1;
@@ -276,6 +287,8 @@ start(const options_t *o, apr_pool_t *pool)
         print_config_messages(msgs);
         if (rv != APR_SUCCESS)
             return 1;
+        if (o->dump_vhosts)
+            site_dump(tconf, site_groups_build(tconf, pool), stdout);
         fprintf(stderr, "Syntax OK\n");
         return 0;
     }

@@ -143,7 +143,8 @@ reqlog_access(conn_t *c, apr_time_t now, int buffered)
     memset(&rec, 0, sizeof(rec));
     rec.client_ip = x->client_ip;
     rec.local_port = c->local_port;
-    rec.server_name = ch->conf->server_name;
+    /* a request cut before it was read (a 408 from the listener) has no site yet */
+    rec.server_name = x->site ? x->site->server_name : ch->conf->main->server_name;
     rec.req = x->req.line.len ? &x->req : NULL;
     if (rec.req == NULL)
         rec.request_line = reqlog_first_line(x);

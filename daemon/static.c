@@ -22,6 +22,7 @@
 
 #include <apr_strings.h>
 
+#include "alias_match.h"
 #include "child.h"
 #include "cond.h"
 #include "filecache.h"
@@ -91,10 +92,10 @@ static_file_given(static_file_t *f)
 
 /* Put the file just opened into the worker's cache; on success serve from there. */
 static void
-static_cache_insert(conn_t *c, const char *key, size_t keylen, static_file_t *f,
+static_cache_insert(int root, const char *key, size_t keylen, static_file_t *f,
                     const struct stat *dir_st)
 {
-    filecache_entry_t *e = filecache_insert(filecache_current(), key, keylen, f->path, f->fd,
+    filecache_entry_t *e = filecache_insert(filecache_current(), root, key, keylen, f->path, f->fd,
                                             &f->st, dir_st, apr_time_now());
 
     if (e != NULL) {
@@ -107,32 +108,32 @@ static_cache_insert(conn_t *c, const char *key, size_t keylen, static_file_t *f,
 
 /* Whether a name exists beneath the root without following it (a dangling symlink). */
 static int
-static_name_exists(conn_t *c, const char *path)
+static_name_exists(int root, const char *path)
 {
     struct stat st;
 
-    return path[1] != '\0' &&
-           fstatat(c->child->docroot_fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    return path[1] != '\0' && fstatat(root, path + 1, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-/* Open path, following a directory to its DirectoryIndex. Returns 0 or a status;
- * *redirect is set for a directory named without its trailing slash. */
+/* Open path beneath root, following a directory to its DirectoryIndex. Returns 0 or a
+ * status; *redirect is set for a directory whose URL (url_slash: it ends in '/') lacks
+ * its trailing slash. */
 static int
-static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
+static_open(conn_t *c, int root, char *path, size_t plen, int url_slash, static_file_t *f,
+            int *redirect)
 {
-    const ev_config_t *conf = c->child->conf;
+    const conn_ctx_t *x = c->ctx;
     filecache_t *fc = filecache_current();
     struct stat dir_st;
     int rc, i, cacheable = 1;
 
     *redirect = 0;
-    if (fc != NULL &&
-        (f->cached = filecache_lookup(fc, c->child->docroot_fd, path, plen, apr_time_now()))) {
+    if (fc != NULL && (f->cached = filecache_lookup(fc, root, path, plen, apr_time_now()))) {
         f->st = f->cached->st;
         f->path = f->cached->path;
         return 0;
     }
-    rc = http_path_open_beneath(c->child->docroot_fd, path, 0, &f->fd);
+    rc = http_path_open_beneath(root, path, 0, &f->fd);
     if (rc != 0)
         return http_path_errno_status(rc);
     if (fstat(f->fd, &f->st) < 0) {
@@ -141,36 +142,36 @@ static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
     }
     f->path = path;
     if (S_ISREG(f->st.st_mode)) {
-        static_cache_insert(c, path, plen, f, NULL);
+        static_cache_insert(root, path, plen, f, NULL);
         return 0;
     }
     close(f->fd);
     f->fd = -1;
     if (!S_ISDIR(f->st.st_mode))
         return 403;
-    if (path[plen - 1] != '/') {
+    if (!url_slash) {
         *redirect = 1;
         return 301;
     }
     dir_st = f->st;
-    for (i = 0; i < conf->directory_index->nelts; i++) {
-        const char *idx = APR_ARRAY_IDX(conf->directory_index, i, const char *);
+    for (i = 0; i < x->site->directory_index->nelts; i++) {
+        const char *idx = APR_ARRAY_IDX(x->site->directory_index, i, const char *);
         const char *full = apr_pstrcat(c->ctx->preq, path, idx, NULL);
 
-        rc = http_path_open_beneath(c->child->docroot_fd, full, 0, &f->fd);
+        rc = http_path_open_beneath(root, full, 0, &f->fd);
         if (rc != 0) {
             /* The cache notices a new index file by the directory's mtime, but not a
              * skipped one that becomes usable (a chmod, a dangling link's target
              * appearing): only answers that skipped nothing but absent names are
              * cached. */
-            if (rc != ENOENT || static_name_exists(c, full))
+            if (rc != ENOENT || static_name_exists(root, full))
                 cacheable = 0;
             continue;
         }
         if (fstat(f->fd, &f->st) == 0 && S_ISREG(f->st.st_mode)) {
             f->path = full;
             if (cacheable)
-                static_cache_insert(c, path, plen, f, &dir_st);
+                static_cache_insert(root, path, plen, f, &dir_st);
             return 0;
         }
         cacheable = 0;
@@ -178,6 +179,65 @@ static_open(conn_t *c, char *path, size_t plen, static_file_t *f, int *redirect)
         f->fd = -1;
     }
     return 403; /* a directory without an index (no listings) */
+}
+
+/* mod_alias, in its order: the site's Redirects, then its Aliases, the first match of
+ * each winning. A Redirect answers here (returns 1). Otherwise *root and *rel are
+ * where the file is looked for: beneath an Alias's target, or the site's DocumentRoot;
+ * *st becomes 404 for a path below an Alias of a single file. */
+static int
+static_map(conn_t *c, ev_slice_t target, char *path, size_t plen, int *root, char **rel,
+           size_t *rlen, int *st)
+{
+    conn_ctx_t *x = c->ctx;
+    const ev_site_t *site = x->site;
+    size_t n, q;
+    int i;
+
+    for (i = 0; i < site->redirects->nelts; i++) {
+        const ev_redirect_t *r = APR_ARRAY_IDX(site->redirects, i, const ev_redirect_t *);
+
+        if ((n = alias_match(r->prefix, path, plen)) == 0)
+            continue;
+        if (r->target == NULL) {
+            handler_error(c, r->status, NULL);
+            return 1;
+        }
+        q = http_path_query_start(target.p, target.len);
+        handler_error(
+            c, r->status,
+            apr_pstrcat(x->preq, "Location: ",
+                        alias_redirect_target(r->target, path, plen, n,
+                                              q < target.len ? target.p + q + 1 : NULL,
+                                              q < target.len ? target.len - q - 1 : 0, x->preq),
+                        "\r\n", NULL));
+        return 1;
+    }
+    *root = c->child->site_fds[site->index];
+    *rel = path;
+    *rlen = plen;
+    for (i = 0; i < site->aliases->nelts; i++) {
+        const ev_alias_t *a = APR_ARRAY_IDX(site->aliases, i, const ev_alias_t *);
+        const char *file = c->child->alias_file[a->index];
+
+        if ((n = alias_match(a->prefix, path, plen)) == 0)
+            continue;
+        *root = c->child->alias_fds[a->index];
+        if (file != NULL) { /* an Alias of one file: nothing below it */
+            *rel = (char *)file;
+            *rlen = strlen(file);
+            if (n < plen)
+                *st = 404;
+            return 0;
+        }
+        /* what follows the prefix, beneath the target, with its leading '/' */
+        while (n > 0 && n < plen && path[n - 1] == '/')
+            n--;
+        *rel = n < plen ? path + n : (char *)"/";
+        *rlen = n < plen ? plen - n : 1;
+        return 0;
+    }
+    return 0;
 }
 
 /* A path byte that may stand unescaped in a Location (RFC 3986 pchar and '/'). */
@@ -335,13 +395,16 @@ static_serve(conn_t *c, ev_slice_t target)
     size_t plen, cap = target.len + 2;
     char *path = apr_palloc(x->preq, cap);
     static_file_t f = { .fd = -1, .cached = NULL };
-    char date[EV_HTTP_DATE_LEN], lm[EV_HTTP_DATE_LEN];
+    char date[EV_HTTP_DATE_LEN], lm[EV_HTTP_DATE_LEN], *rel = NULL;
     const char *validators, *head = NULL;
-    int st, redirect = 0, cond;
+    int st, redirect = 0, cond, root = -1;
+    size_t rlen = 0;
 
     st = http_path_normalize(target.p, target.len, path, cap, &plen);
+    if (st == 0 && static_map(c, target, path, plen, &root, &rel, &rlen, &st))
+        return; /* answered by a Redirect */
     if (st == 0)
-        st = static_open(c, path, plen, &f, &redirect);
+        st = static_open(c, root, rel, rlen, path[plen - 1] == '/', &f, &redirect);
     if (st == 301 && redirect) {
         static_redirect_slash(c, target, path, plen);
         return;

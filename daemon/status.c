@@ -67,8 +67,8 @@ status_server_name(conn_t *c)
     socklen_t slen = sizeof(local);
     char buf[INET6_ADDRSTRLEN];
 
-    if (c->child->conf->server_name)
-        return c->child->conf->server_name;
+    if (x->site->server_name)
+        return x->site->server_name;
     if (host && host->value.len > 0 && http_host_valid(host->value)) {
         const char *v = host->value.p, *end = v + host->value.len;
         const char *stop = v[0] == '[' ? memchr(v, ']', host->value.len) : NULL;

@@ -18,6 +18,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_filecache \
 	tests/unit/daemon/test_proxy_proto \
 	tests/unit/daemon/test_vhost_match \
+	tests/unit/daemon/test_site \
 	tests/unit/daemon/test_location_match \
 	tests/unit/daemon/test_alias_match \
 	tests/unit/daemon/test_header_action \
@@ -64,6 +65,9 @@ tests_unit_daemon_test_filecache_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_proxy_proto_SOURCES = tests/unit/daemon/test_proxy_proto.c
 tests_unit_daemon_test_proxy_proto_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_proxy_proto_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_site_SOURCES = tests/unit/daemon/test_site.c
+tests_unit_daemon_test_site_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_site_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_vhost_match_SOURCES = tests/unit/daemon/test_vhost_match.c
 tests_unit_daemon_test_vhost_match_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_vhost_match_LDADD = $(UNIT_LDADD)
@@ -123,7 +127,8 @@ INTEGRATION_TESTS = \
 	tests/integration/17_overload_restarts.py \
 	tests/integration/18_proxy.py \
 	tests/integration/19_haproxy.py \
-	tests/integration/20_listen_buckets.py
+	tests/integration/20_listen_buckets.py \
+	tests/integration/21_vhosts.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py

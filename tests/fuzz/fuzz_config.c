@@ -319,14 +319,14 @@ fuzz_config_check_paths(const ev_config_t *c)
 
     FUZZ_EXPECT(c->file != NULL && strcmp(c->file, fuzz_config_path) == 0);
     FUZZ_EXPECT(fuzz_config_abs(c->server_root) && fuzz_config_abs(c->runtime_dir));
-    FUZZ_EXPECT(fuzz_config_abs(c->document_root) && fuzz_config_abs(c->types_config));
+    FUZZ_EXPECT(fuzz_config_abs(c->main->document_root) && fuzz_config_abs(c->types_config));
     FUZZ_EXPECT(fuzz_config_abs(c->pid_file) && fuzz_config_abs(c->scoreboard_file));
     FUZZ_EXPECT(fuzz_config_abs(c->control_socket));
     FUZZ_EXPECT(c->error_log == NULL || fuzz_config_abs(c->error_log));
     FUZZ_EXPECT(c->user != NULL && c->user[0] != '\0' && c->group != NULL && c->group[0] != '\0');
-    FUZZ_EXPECT(c->directory_index != NULL && c->directory_index->nelts >= 1);
-    for (i = 0; i < c->directory_index->nelts; i++)
-        FUZZ_EXPECT(APR_ARRAY_IDX(c->directory_index, i, const char *)[0] != '\0');
+    FUZZ_EXPECT(c->main->directory_index != NULL && c->main->directory_index->nelts >= 1);
+    for (i = 0; i < c->main->directory_index->nelts; i++)
+        FUZZ_EXPECT(APR_ARRAY_IDX(c->main->directory_index, i, const char *)[0] != '\0');
     for (i = 0; i < c->custom_logs->nelts; i++) {
         const ev_customlog_t *log = &APR_ARRAY_IDX(c->custom_logs, i, ev_customlog_t);
 

@@ -158,11 +158,11 @@ START_TEST(test_defaults)
     ck_assert_str_eq(cfg->runtime_dir, "/run/evhttpd");
     ck_assert_int_eq(cfg->listens->nelts, 1);
     ck_assert_int_eq(cfg->listen_backlog, 511);
-    ck_assert_str_eq(cfg->document_root, at("htdocs"));
-    ck_assert_int_eq(cfg->directory_index->nelts, 1);
-    ck_assert_str_eq(APR_ARRAY_IDX(cfg->directory_index, 0, const char *), "index.html");
+    ck_assert_str_eq(cfg->main->document_root, at("htdocs"));
+    ck_assert_int_eq(cfg->main->directory_index->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(cfg->main->directory_index, 0, const char *), "index.html");
     ck_assert_str_eq(cfg->types_config, "/etc/mime.types");
-    ck_assert_ptr_null(cfg->server_name);
+    ck_assert_ptr_null(cfg->main->server_name);
     ck_assert_str_eq(cfg->user, "evhttpd");
     ck_assert_str_eq(cfg->group, "evhttpd");
     ck_assert_str_eq(cfg->pid_file, "/run/evhttpd/evhttpd.pid");
@@ -255,12 +255,12 @@ START_TEST(test_every_directive)
     ck_assert_str_eq(listen_host(0), "127.0.0.1");
     ck_assert_int_eq(listen_port(0), 8081);
     ck_assert_int_eq(cfg->listen_backlog, 128);
-    ck_assert_str_eq(cfg->document_root, at("root/docs"));
-    ck_assert_int_eq(cfg->directory_index->nelts, 2);
-    ck_assert_str_eq(APR_ARRAY_IDX(cfg->directory_index, 0, const char *), "index.htm");
-    ck_assert_str_eq(APR_ARRAY_IDX(cfg->directory_index, 1, const char *), "default.html");
+    ck_assert_str_eq(cfg->main->document_root, at("root/docs"));
+    ck_assert_int_eq(cfg->main->directory_index->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(cfg->main->directory_index, 0, const char *), "index.htm");
+    ck_assert_str_eq(APR_ARRAY_IDX(cfg->main->directory_index, 1, const char *), "default.html");
     ck_assert_str_eq(cfg->types_config, at("root/conf/mime.types"));
-    ck_assert_str_eq(cfg->server_name, "www.example.com:80");
+    ck_assert_str_eq(cfg->main->server_name, "www.example.com:80");
     ck_assert_str_eq(cfg->user, "www-data");
     ck_assert_str_eq(cfg->group, "www-group");
     /* relative runtime files resolve against DefaultRuntimeDir, as in Apache 2.4 */
@@ -312,7 +312,7 @@ START_TEST(test_paths_resolve_at_end)
             "ErrorLog /var/log/e.log\n"
             "ServerRoot srv\n");
     ck_assert_str_eq(cfg->server_root, at("srv"));
-    ck_assert_str_eq(cfg->document_root, at("htdocs"));
+    ck_assert_str_eq(cfg->main->document_root, at("htdocs"));
     ck_assert_str_eq(cfg->runtime_dir, at("srv/run"));
     ck_assert_str_eq(cfg->pid_file, at("srv/run/evhttpd.pid"));
     ck_assert_str_eq(cfg->scoreboard_file, at("srv/run/scoreboard"));
@@ -325,11 +325,11 @@ START_TEST(test_single_valued_last_wins_and_multi_append)
 {
     load_ok("Listen 80\nServerName a\nservername b\nDirectoryIndex x.html\nDirectoryIndex y\n"
             "LogLevel error\nLOGLEVEL Debug\nTimeout 9\nTimeout 8\n");
-    ck_assert_str_eq(cfg->server_name, "b");
+    ck_assert_str_eq(cfg->main->server_name, "b");
     ck_assert_int_eq(cfg->log_level, EV_LOG_DEBUG);
     ck_assert_int_eq(cfg->timeout, apr_time_from_sec(8));
-    ck_assert_int_eq(cfg->directory_index->nelts, 2);
-    ck_assert_str_eq(APR_ARRAY_IDX(cfg->directory_index, 1, const char *), "y");
+    ck_assert_int_eq(cfg->main->directory_index->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(cfg->main->directory_index, 1, const char *), "y");
 }
 END_TEST
 
@@ -494,18 +494,18 @@ END_TEST
 START_TEST(test_quoting)
 {
     load_ok("Listen 80\n"
-            "ServerName \"a  b\"\n"
+            "User \"a  b\"\n"
             "LogFormat \"%h \\\"q\\\" \\\\ \\n\" mine\n"
             "CustomLog \"logs/with space\" mine\n"
             "DirectoryIndex \"a b.html\" c.html 'd\\'e'\n"
             "ControlGroup back\\slash\n");
-    ck_assert_str_eq(cfg->server_name, "a  b");
+    ck_assert_str_eq(cfg->user, "a  b");
     ck_assert_str_eq(APR_ARRAY_IDX(cfg->custom_logs, 0, ev_customlog_t).format, "%h \"q\" \\ \\n");
     ck_assert_str_eq(APR_ARRAY_IDX(cfg->custom_logs, 0, ev_customlog_t).path,
                      at("logs/with space"));
-    ck_assert_int_eq(cfg->directory_index->nelts, 3);
-    ck_assert_str_eq(APR_ARRAY_IDX(cfg->directory_index, 0, const char *), "a b.html");
-    ck_assert_str_eq(APR_ARRAY_IDX(cfg->directory_index, 2, const char *), "d'e");
+    ck_assert_int_eq(cfg->main->directory_index->nelts, 3);
+    ck_assert_str_eq(APR_ARRAY_IDX(cfg->main->directory_index, 0, const char *), "a b.html");
+    ck_assert_str_eq(APR_ARRAY_IDX(cfg->main->directory_index, 2, const char *), "d'e");
     ck_assert_str_eq(cfg->control_group, "back\\slash");
 }
 END_TEST
@@ -536,9 +536,9 @@ START_TEST(test_continuation_comments_blanks)
               "\tKeepAlive off   \nServerRoot .\\\n");
     ck_assert_msg(rv == APR_SUCCESS, "%s", all_msgs());
     ck_assert_int_eq(listen_port(0), 8080);
-    ck_assert_int_eq(cfg->directory_index->nelts, 3);
-    ck_assert_str_eq(APR_ARRAY_IDX(cfg->directory_index, 2, const char *), "c.html");
-    ck_assert_str_eq(cfg->server_name, "joined");
+    ck_assert_int_eq(cfg->main->directory_index->nelts, 3);
+    ck_assert_str_eq(APR_ARRAY_IDX(cfg->main->directory_index, 2, const char *), "c.html");
+    ck_assert_str_eq(cfg->main->server_name, "joined");
     ck_assert_str_eq(cfg->user, "evhttpd");
     ck_assert_int_eq(cfg->keepalive, 0);
 }
@@ -787,6 +787,104 @@ START_TEST(test_proxy_listen_needs_trusted)
 }
 END_TEST
 
+/* ---- <VirtualHost> ---- */
+
+START_TEST(test_virtual_hosts)
+{
+    const ev_site_t *a, *b, *c;
+    const ev_vaddr_t *v;
+
+    load_ok("Listen 80\nListen 127.0.0.1:8080\nDocumentRoot main\nDirectoryIndex m.html\n"
+            "ServerName main.example\n"
+            "<VirtualHost *:80 127.0.0.1:8080>\n"
+            "  ServerName a.example\n  ServerAlias www.a.example *.a.example\n"
+            "  DocumentRoot sites/a\n"
+            "</VirtualHost>\n"
+            "<VirtualHost _default_:80 >\n  DirectoryIndex b.html c.html\n</VirtualHost>\n"
+            "<virtualhost [::1]>\n</virtualhost>\n");
+    ck_assert_int_eq(cfg->sites->nelts, 4);
+    ck_assert_ptr_eq(APR_ARRAY_IDX(cfg->sites, 0, ev_site_t *), cfg->main);
+    a = APR_ARRAY_IDX(cfg->sites, 1, ev_site_t *);
+    b = APR_ARRAY_IDX(cfg->sites, 2, ev_site_t *);
+    c = APR_ARRAY_IDX(cfg->sites, 3, ev_site_t *);
+    ck_assert_int_eq(a->index, 1);
+    ck_assert_str_eq(a->where, apr_pstrcat(pool, at("main.conf"), ":6", NULL));
+    ck_assert_int_eq(a->addrs->nelts, 2);
+    v = &APR_ARRAY_IDX(a->addrs, 0, ev_vaddr_t);
+    ck_assert_ptr_null(v->host);
+    ck_assert_int_eq(v->port, 80);
+    v = &APR_ARRAY_IDX(a->addrs, 1, ev_vaddr_t);
+    ck_assert_str_eq(v->host, "127.0.0.1");
+    ck_assert_int_eq(v->port, 8080);
+    ck_assert_str_eq(a->server_name, "a.example");
+    ck_assert_int_eq(a->server_aliases->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(a->server_aliases, 1, const char *), "*.a.example");
+    ck_assert_str_eq(a->document_root, at("sites/a"));
+    /* what a virtual host does not set comes from the main server */
+    ck_assert_ptr_eq(a->directory_index, cfg->main->directory_index);
+    ck_assert_str_eq(b->document_root, at("main"));
+    ck_assert_int_eq(b->directory_index->nelts, 2);
+    ck_assert_ptr_null(b->server_name);
+    v = &APR_ARRAY_IDX(b->addrs, 0, ev_vaddr_t);
+    ck_assert_ptr_null(v->host);
+    ck_assert_int_eq(v->port, 80);
+    /* the main server keeps its own */
+    ck_assert_str_eq(cfg->main->server_name, "main.example");
+    ck_assert_str_eq(cfg->main->document_root, at("main"));
+    /* [::1] on every port: no Listen binds ::1, so it could never be chosen */
+    v = &APR_ARRAY_IDX(c->addrs, 0, ev_vaddr_t);
+    ck_assert_str_eq(v->host, "::1");
+    ck_assert_int_eq(v->port, 0);
+    ASSERT_MSG(apr_pstrcat(pool, "warning: ", at("main.conf"),
+                           ":14: <VirtualHost> address [::1]:* matches no Listen", NULL));
+}
+END_TEST
+
+/* Alias and Redirect: resolved against ServerRoot, numbered across sites, and a
+ * virtual host's own come before the main server's (mod_alias's merge). */
+START_TEST(test_alias_redirect)
+{
+    const ev_site_t *v;
+    const ev_alias_t *a;
+    const ev_redirect_t *r;
+
+    load_ok("Listen 80\nAlias /icons share/icons\nRedirect gone /old\n"
+            "<VirtualHost *:80>\n  Alias /docs /srv/docs\n"
+            "  Redirect permanent /a http://b.example/c\n</VirtualHost>\n");
+    ck_assert_int_eq(cfg->naliases, 2);
+    ck_assert_int_eq(cfg->main->aliases->nelts, 1);
+    a = APR_ARRAY_IDX(cfg->main->aliases, 0, const ev_alias_t *);
+    ck_assert_str_eq(a->path, at("share/icons"));
+    ck_assert_int_eq(a->index, 0);
+    v = APR_ARRAY_IDX(cfg->sites, 1, const ev_site_t *);
+    ck_assert_int_eq(v->aliases->nelts, 2);
+    a = APR_ARRAY_IDX(v->aliases, 0, const ev_alias_t *);
+    ck_assert_str_eq(a->prefix, "/docs");
+    ck_assert_str_eq(a->path, "/srv/docs");
+    ck_assert_int_eq(a->index, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(v->aliases, 1, const ev_alias_t *)->prefix, "/icons");
+    ck_assert_int_eq(v->redirects->nelts, 2);
+    r = APR_ARRAY_IDX(v->redirects, 0, const ev_redirect_t *);
+    ck_assert_int_eq(r->status, 301);
+    ck_assert_str_eq(r->target, "http://b.example/c");
+    r = APR_ARRAY_IDX(v->redirects, 1, const ev_redirect_t *);
+    ck_assert_int_eq(r->status, 410);
+    ck_assert_ptr_null(r->target);
+}
+END_TEST
+
+/* A section opened in an included file must close there; the error names the line
+ * that opened it, and the rest of the main file is read as the main server's. */
+START_TEST(test_virtual_host_unclosed_in_include)
+{
+    put("vh.conf", "<VirtualHost *:80>\nServerName a\n");
+    ck_assert_int_eq(load("Listen 80\nInclude vh.conf\nServerName main\n"), APR_EINVAL);
+    ASSERT_MSG(
+        apr_pstrcat(pool, at("vh.conf"), ":1: <VirtualHost> is not closed by the end of ", NULL));
+    ck_assert_int_eq(msgs->nelts, 1);
+}
+END_TEST
+
 /* ---- errors ---- */
 
 static const struct {
@@ -794,7 +892,35 @@ static const struct {
     const char *expect; /* substring of a message, after the main file's path */
 } error_cases[] = {
     { "Foo bar", ":2: unknown directive \"Foo\"" },
-    { "<Directory />", ":2: unknown directive \"<Directory\"" },
+    { "<Directory />", ":2: unknown section <Directory>" },
+    { "<VirtualHost>", ":2: <VirtualHost> needs at least one address" },
+    { "<VirtualHost *:80", ":2: <VirtualHost: the section line must end with '>'" },
+    { "</VirtualHost>", ":2: </VirtualHost> without <VirtualHost>" },
+    { "<VirtualHost *:80>\n<VirtualHost *:81>\n</VirtualHost>",
+      ":3: <VirtualHost> inside <VirtualHost> of " },
+    { "<VirtualHost *:80>\n</VirtualHost extra>", ":3: </VirtualHost> takes no arguments" },
+    { "<VirtualHost *:80>\nListen 81\n</VirtualHost>",
+      ":3: Listen is not allowed inside <VirtualHost> (it applies to the whole server)" },
+    { "<VirtualHost *:80>\nStartServers 2\n</VirtualHost>",
+      ":3: StartServers is not allowed inside" },
+    { "<VirtualHost 80>\n</VirtualHost>",
+      ":2: <VirtualHost>: \"80\" is not an address (for a port, write *:80)" },
+    { "<VirtualHost www.example.com:80>\n</VirtualHost>",
+      ":2: <VirtualHost>: \"www.example.com:80\"" },
+    { "<VirtualHost *:80>\nServerName bad/name\n</VirtualHost>",
+      ":3: ServerName: \"bad/name\" is not a host name or a name pattern" },
+    { "<VirtualHost *:80>\nServerAlias ok.example no!\n</VirtualHost>",
+      ":3: ServerAlias: \"no!\" is not a host name" },
+    { "ServerAlias www.example", ":2: ServerAlias belongs inside <VirtualHost>" },
+    { "Alias docs /srv/docs", ":2: Alias: \"docs\" must start with /" },
+    { "Alias /docs", ":2: Alias takes two arguments" },
+    { "Alias /docs ''", ":2: Alias: empty file path" },
+    { "Redirect", ":2: Redirect takes one to three arguments" },
+    { "Redirect 299 /a http://x/", ":2: Redirect: " },
+    { "Redirect gone /a http://x/", ":2: Redirect: " },
+    { "Redirect 301 /a", ":2: Redirect: " },
+    { "Redirect /a //evil.example/", ":2: Redirect: " },
+    { "<VirtualHost *:80>\nServerName a", ":2: <VirtualHost> is not closed by the end of " },
     { "ThreadsPerChild abc", ":2: ThreadsPerChild: \"abc\" is not a number" },
     { "threadsperchild 12x", ":2: ThreadsPerChild: \"12x\" is not a number" },
     { "ThreadsPerChild +5", ":2: ThreadsPerChild: \"+5\" is not a number" },
@@ -1069,7 +1195,7 @@ START_TEST(test_include_optional)
     ck_assert_int_eq(msgs->nelts, 0);
     put("x.conf", "ServerName fromx\n");
     load_ok("Listen 80\nIncludeOptional x.conf\n");
-    ck_assert_str_eq(cfg->server_name, "fromx");
+    ck_assert_str_eq(cfg->main->server_name, "fromx");
 }
 END_TEST
 
@@ -1116,10 +1242,10 @@ START_TEST(test_pre_post_order)
     static const char *const post[] = { "ServerName post", NULL };
 
     ck_assert_int_eq(load_with("Listen 80\nServerName file\n", pre, NULL), APR_SUCCESS);
-    ck_assert_str_eq(cfg->server_name, "file"); /* the file overrides -C */
-    ck_assert_str_eq(cfg->user, "preuser");     /* -C alone applies */
+    ck_assert_str_eq(cfg->main->server_name, "file"); /* the file overrides -C */
+    ck_assert_str_eq(cfg->user, "preuser");           /* -C alone applies */
     ck_assert_int_eq(load_with("Listen 80\nServerName file\n", pre, post), APR_SUCCESS);
-    ck_assert_str_eq(cfg->server_name, "post"); /* -c overrides the file */
+    ck_assert_str_eq(cfg->main->server_name, "post"); /* -c overrides the file */
 }
 END_TEST
 
@@ -1147,7 +1273,7 @@ START_TEST(test_pre_server_root_applies_before_file)
                          APR_SUCCESS);
     }
     ck_assert_int_eq(listen_port(0), 8005);
-    ck_assert_str_eq(cfg->document_root, at("srv/docs"));
+    ck_assert_str_eq(cfg->main->document_root, at("srv/docs"));
 }
 END_TEST
 
@@ -1160,7 +1286,7 @@ START_TEST(test_post_server_root_moves_relative_paths)
         load_with("Listen 80\nDocumentRoot docs\nDefaultRuntimeDir rt\nPidFile p.pid\n", NULL,
                   post),
         APR_SUCCESS);
-    ck_assert_str_eq(cfg->document_root, at("srv/docs"));
+    ck_assert_str_eq(cfg->main->document_root, at("srv/docs"));
     ck_assert_str_eq(cfg->runtime_dir, at("srv/rt"));
     ck_assert_str_eq(cfg->pid_file, at("srv/rt/p.pid"));
 }
@@ -1200,6 +1326,9 @@ config_suite(void)
                         sizeof(allow_cases) / sizeof(allow_cases[0]));
     tcase_add_test(tc, test_status_allow_adds_and_replaces_default);
     tcase_add_test(tc, test_status_allow_bad_argument_adds_nothing);
+    tcase_add_test(tc, test_virtual_hosts);
+    tcase_add_test(tc, test_virtual_host_unclosed_in_include);
+    tcase_add_test(tc, test_alias_redirect);
     tcase_add_test(tc, test_proxy_listen_and_trusted);
     tcase_add_test(tc, test_load_balancer_defaults);
     tcase_add_test(tc, test_proxy_listen_needs_trusted);

@@ -105,7 +105,7 @@ insert(filecache_t *fc, const char *key, const char *path, const struct stat *di
 
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(fstat(fd, &st), 0);
-    e = filecache_insert(fc, key, strlen(key), path, fd, &st, dir_st, now);
+    e = filecache_insert(fc, root_fd, key, strlen(key), path, fd, &st, dir_st, now);
     close(fd);
     return e;
 }
@@ -246,14 +246,14 @@ START_TEST(test_insert_refuses_unreadable_sizes)
     ck_assert_int_eq(mkdirat(root_fd, "d", 0755), 0);
     fd = openat(root_fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     ck_assert_int_eq(fstat(fd, &st), 0);
-    ck_assert_ptr_null(filecache_insert(fc, "/d", 2, "/d", fd, &st, NULL, T0));
+    ck_assert_ptr_null(filecache_insert(fc, root_fd, "/d", 2, "/d", fd, &st, NULL, T0));
     close(fd);
 
     put("f", "0123456789");
     fd = openat(root_fd, "f", O_RDWR | O_CLOEXEC);
     ck_assert_int_eq(fstat(fd, &st), 0);
     ck_assert_int_eq(ftruncate(fd, 4), 0); /* shrank between fstat and read */
-    ck_assert_ptr_null(filecache_insert(fc, "/f", 2, "/f", fd, &st, NULL, T0));
+    ck_assert_ptr_null(filecache_insert(fc, root_fd, "/f", 2, "/f", fd, &st, NULL, T0));
     close(fd);
     ck_assert(!cached(fc, "/d", T0));
     ck_assert(!cached(fc, "/f", T0));
@@ -579,7 +579,7 @@ START_TEST(test_off_and_null)
     ck_assert_ptr_nonnull(fc);
     filecache_destroy(fc);
     ck_assert_ptr_null(filecache_lookup(NULL, root_fd, "/a", 2, T0));
-    ck_assert_ptr_null(filecache_insert(NULL, "/a", 2, "/a", -1, &st, NULL, T0));
+    ck_assert_ptr_null(filecache_insert(NULL, root_fd, "/a", 2, "/a", -1, &st, NULL, T0));
     filecache_release(NULL);
     filecache_destroy(NULL);
 
@@ -755,6 +755,37 @@ START_TEST(test_descriptor_entry_revalidated)
 }
 END_TEST
 
+/* Two sites' document roots: the same path beneath each is its own entry, answered
+ * with its own bytes, and validated beneath its own root. */
+START_TEST(test_key_includes_root)
+{
+    filecache_t *fc = filecache_create(65536, 4096, 0);
+    filecache_entry_t *e;
+    struct stat st;
+    int other, fd;
+
+    put("a.txt", "first site");
+    ck_assert_int_eq(mkdirat(root_fd, "other", 0755), 0);
+    put("other/a.txt", "second site");
+    other = openat(root_fd, "other", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    ck_assert_int_ge(other, 0);
+    filecache_release(insert(fc, "/a.txt", "/a.txt", NULL, T0));
+    ck_assert_ptr_null(filecache_lookup(fc, other, "/a.txt", 6, T0));
+    fd = openat(other, "a.txt", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    filecache_release(filecache_insert(fc, other, "/a.txt", 6, "/a.txt", fd, &st, NULL, T0));
+    close(fd);
+    e = filecache_lookup(fc, other, "/a.txt", 6, T0);
+    assert_holds(e, "second site");
+    filecache_release(e);
+    e = lookup(fc, "/a.txt", T0);
+    assert_holds(e, "first site");
+    filecache_release(e);
+    close(other);
+    filecache_destroy(fc);
+}
+END_TEST
+
 static Suite *
 filecache_suite(void)
 {
@@ -779,6 +810,7 @@ filecache_suite(void)
     tcase_add_test(tc, test_reinsert_replaces);
     tcase_add_test(tc, test_many_keys);
     tcase_add_test(tc, test_large_file_keeps_descriptor);
+    tcase_add_test(tc, test_key_includes_root);
     tcase_add_test(tc, test_descriptor_limit);
     tcase_add_test(tc, test_descriptor_entry_revalidated);
     suite_add_tcase(s, tc);

@@ -1,0 +1,212 @@
+"""Virtual hosts against the real daemon: <VirtualHost> sections chosen by the Host
+field or the absolute-form authority, per Listen, with the first vhost of an address
+as its default; each site's own DocumentRoot and DirectoryIndex; the same path in two
+sites never answered from the other's cache; %v in the access log; `evhttpd -S`.
+Alias (a directory, a single file) and every Redirect form, a virtual host's own
+before the main server's, as mod_alias orders them.
+"""
+import os
+import re
+import subprocess
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import evtest  # noqa: E402
+from evtest import Server, free_port, read_text, running, wait_until  # noqa: E402
+
+
+def vhost_server():
+    other = free_port()
+    s = Server(extra="""
+Listen 127.0.0.1:%(other)d
+LogFormat "%%v %%h \\"%%r\\" %%>s" vcommon
+CustomLog %(dir)s/vhost_log vcommon
+<VirtualHost *:%(port)d>
+    ServerName a.example
+    ServerAlias *.a.example
+    DocumentRoot %(dir)s/site-a
+</VirtualHost>
+<VirtualHost *:%(port)d>
+    ServerName b.example
+    ServerAlias b.example.org
+    DocumentRoot %(dir)s/site-b
+    DirectoryIndex home.html
+</VirtualHost>
+""" % {"other": other, "port": 0, "dir": "@DIR@"})
+    # the port and directory are known only once the Server exists
+    with open(s.conf) as f:
+        text = f.read().replace("@DIR@", s.dir).replace("*:0>", "*:%d>" % s.port)
+    with open(s.conf, "w") as f:
+        f.write(text)
+    for site, files in (("site-a", {"index.html": b"A index\n", "same.txt": b"from A\n"}),
+                        ("site-b", {"home.html": b"B home\n", "same.txt": b"from B, longer\n",
+                                    "index.html": b"B index, not its DirectoryIndex\n"})):
+        os.makedirs(os.path.join(s.dir, site))
+        for name, data in files.items():
+            with open(os.path.join(s.dir, site, name), "wb") as f:
+                f.write(data)
+    s.write("same.txt", b"from the main server\n")
+    s.other = other
+    return s
+
+
+class VirtualHosts(unittest.TestCase):
+    def test_chosen_by_host(self):
+        s = vhost_server()
+        with running(s):
+            cases = [("a.example", "/", b"A index\n"),
+                     ("A.EXAMPLE.", "/", b"A index\n"),
+                     ("a.example:%d" % s.port, "/same.txt", b"from A\n"),
+                     ("www.a.example", "/same.txt", b"from A\n"),
+                     ("b.example", "/", b"B home\n"),
+                     ("b.example.org", "/same.txt", b"from B, longer\n"),
+                     ("unknown.test", "/same.txt", b"from A\n")]  # the first is the default
+            # twice over one keep-alive connection and again on fresh ones: every
+            # worker's cache meets the same path under both document roots
+            c = s.conn()
+            for _ in range(2):
+                for host, path, body in cases:
+                    r = c.request("GET", path, host=host)
+                    self.assertEqual((r.status, r.body), (200, body), (host, path))
+            c.close()
+            for _ in range(8):
+                for host, path, body in cases:
+                    r = s.conn().request("GET", path, host=host)
+                    self.assertEqual((r.status, r.body), (200, body), (host, path))
+
+    def test_absolute_form_and_no_host(self):
+        s = vhost_server()
+        with running(s):
+            c = s.conn()
+            r = c.request("GET", "http://b.example/same.txt", host="a.example")
+            self.assertEqual(r.body, b"from B, longer\n")
+            r = c.request("GET", "/same.txt", version="HTTP/1.0", host=None)
+            self.assertEqual(r.body, b"from A\n")
+            c.close()
+
+    def test_other_listen_is_the_main_server(self):
+        s = vhost_server()
+        with running(s):
+            c = evtest.Conn(s.other)
+            r = c.request("GET", "/same.txt", host="b.example")
+            self.assertEqual(r.body, b"from the main server\n")
+            c.close()
+
+    def test_v_in_access_log(self):
+        s = vhost_server()
+        log = os.path.join(s.dir, "vhost_log")
+        with running(s):
+            for port, host in ((s.port, "www.a.example"), (s.port, "b.example.org"),
+                               (s.other, "b.example")):
+                c = evtest.Conn(port)
+                c.request("GET", "/same.txt", host=host)
+                c.close()
+            wait_until(lambda: read_text(log).count("\n") >= 3, 5, what="three log lines")
+            lines = read_text(log).splitlines()
+        self.assertEqual([ln.split()[0] for ln in lines[-3:]], ["a.example", "b.example", "-"])
+
+    def test_dump_vhosts(self):
+        s = vhost_server()
+        for args in (["-S"], ["-t", "-D", "DUMP_VHOSTS"]):
+            r = subprocess.run([evtest.EVHTTPD] + args + ["-f", s.conf], capture_output=True,
+                               text=True, timeout=30)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn("Syntax OK", r.stderr)
+            out = r.stdout
+            self.assertRegex(out, r"127\.0\.0\.1:%d +is a NameVirtualHost\n +default server "
+                                  r"a\.example \(.*evhttpd\.conf:\d+\)" % s.port)
+            self.assertRegex(out, r"port %d namevhost b\.example \(" % s.port)
+            self.assertIn("alias *.a.example", out)
+            self.assertIn("alias b.example.org", out)
+            self.assertRegex(out, r"127\.0\.0\.1:%d +main server" % s.other)
+        sys.stderr.write(out)
+
+    def test_missing_document_root_is_reported(self):
+        s = vhost_server()
+        os.rename(os.path.join(s.dir, "site-b"), os.path.join(s.dir, "site-b.moved"))
+        r = subprocess.run([evtest.EVHTTPD, "-F", "-f", s.conf], capture_output=True, text=True,
+                           timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertRegex(s.error_log_text() + r.stderr,
+                         r"DocumentRoot .*site-b of the <VirtualHost> at .*evhttpd\.conf:\d+ "
+                         r"cannot be opened")
+
+
+class AliasAndRedirect(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        s = cls.s = Server(extra="""
+Alias /docs @DIR@/docs
+Alias /favicon.ico @DIR@/icons/fav.ico
+Redirect /old http://new.example/new
+Redirect permanent /perm/ /moved/
+Redirect seeother /see /other
+Redirect gone /gone
+Redirect 307 /t307 https://t.example/x
+Redirect 308 /p308 https://p.example/y?keep=1
+<VirtualHost *:@PORT@>
+    ServerName v.example
+    Redirect /docs/private https://login.example
+    Alias /docs @DIR@/v-docs
+</VirtualHost>
+""")
+        with open(s.conf) as f:
+            text = f.read().replace("@DIR@", s.dir).replace("@PORT@", str(s.port))
+        with open(s.conf, "w") as f:
+            f.write(text)
+        for path, data in (("docs/index.html", b"docs index\n"), ("docs/sub/f.txt", b"sub\n"),
+                           ("icons/fav.ico", b"ICON"), ("v-docs/index.html", b"v docs\n")):
+            os.makedirs(os.path.dirname(os.path.join(s.dir, path)), exist_ok=True)
+            with open(os.path.join(s.dir, path), "wb") as f:
+                f.write(data)
+        s.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+
+    def get(self, path, host="main.example"):
+        c = self.s.conn()
+        try:
+            return c.request("GET", path, host=host)
+        finally:
+            c.close()
+
+    def test_alias(self):
+        # main.example is not a name of the vhost, but the vhost is the address's only
+        # one, hence its default: the main server's Aliases are inherited after its own
+        cases = [("/docs/", "x.test", 200, b"v docs\n"),
+                 ("/docs/sub/f.txt", "x.test", 404, None),  # the vhost's own Alias wins
+                 ("/favicon.ico", "x.test", 200, b"ICON"),  # inherited from the main server
+                 ("/favicon.ico/x", "x.test", 404, None),
+                 ("/docsx", "x.test", 404, None)]           # a segment boundary, not a prefix
+        for path, host, status, body in cases:
+            r = self.get(path, host)
+            self.assertEqual(r.status, status, (path, host))
+            if body is not None:
+                self.assertEqual(r.body, body, path)
+        r = self.get("/docs", "v.example")
+        self.assertEqual(r.status, 301)
+        self.assertEqual(r.header("Location"), "/docs/")
+
+    def test_redirects(self):
+        cases = [("/old", 302, "http://new.example/new"),
+                 ("/old/a%20b?q=1", 302, "http://new.example/new/a%20b?q=1"),
+                 ("/perm/x/y", 301, "/moved/x/y"),
+                 ("/see", 303, "/other"),
+                 ("/t307/z", 307, "https://t.example/x/z"),
+                 ("/p308/z?a=b", 308, "https://p.example/y?keep=1/z"),
+                 ("/docs/private/x", 302, "https://login.example/x")]
+        for path, status, location in cases:
+            r = self.get(path)
+            self.assertEqual(r.status, status, path)
+            self.assertEqual(r.header("Location"), location, path)
+        r = self.get("/gone/x")
+        self.assertEqual(r.status, 410)
+        self.assertIsNone(r.header("Location"))
+        self.assertEqual(self.get("/oldx").status, 404)
+
+
+if __name__ == "__main__":
+    evtest.main()
