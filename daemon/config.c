@@ -825,6 +825,7 @@ static const config_directive_t config_directives[] = {
     { "Redirect", config_redirect, 1, 3, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "RequestReadTimeout", config_request_read_timeout, 1, 3, 0, 0, 0 },
     { "ScoreboardFile", config_string, 1, 1, 0, CONFIG_AT(scoreboard_file), 0 },
+    { "SendfileMinSize", config_off, 1, 1, 0, CONFIG_AT(sendfile_min_size), 0 },
     { "ServerLimit", config_int, 1, 1, 0, CONFIG_AT(server_limit), 0 },
     { "ServerAlias", config_server_alias, 1, -1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "ServerName", config_server_name, 1, 1, CONFIG_SITE, 0, 0 },
@@ -1249,6 +1250,7 @@ config_defaults(apr_pool_t *p)
     c->file_cache_size = 256 * 1024;
     c->file_cache_max_file = 16 * 1024;
     c->file_cache_fds = 16;
+    c->sendfile_min_size = 128 * 1024;
     c->limit_request_header_size = 32768;
     c->limit_request_line = 8190;
     c->limit_request_field_size = 8190;

@@ -148,12 +148,14 @@ typedef struct {
     ev_read_timeout_t header_timeout; /* RequestReadTimeout header=... */
     ev_read_timeout_t body_timeout;   /* RequestReadTimeout body=... */
 
-    int buffered_logs;       /* BufferedLogs On|Off (Off) */
-    int file_cache_size;     /* FileCacheSize: bytes of small files each worker keeps in
-                              * memory (262144; 0 = off) */
-    int file_cache_max_file; /* FileCacheMaxFileSize: largest file cached (16384) */
-    int file_cache_fds;      /* FileCacheDescriptors: larger files each worker keeps open
-                              * (16; 0 = off) */
+    int buffered_logs;           /* BufferedLogs On|Off (Off) */
+    int file_cache_size;         /* FileCacheSize: bytes of small files each worker keeps in
+                                  * memory (262144; 0 = off) */
+    int file_cache_max_file;     /* FileCacheMaxFileSize: largest file cached (16384) */
+    apr_off_t sendfile_min_size; /* SendfileMinSize: bodies up to this many bytes are copied
+                                  * and sent with the head (131072; 0 = always sendfile) */
+    int file_cache_fds;          /* FileCacheDescriptors: larger files each worker keeps open
+                                  * (16; 0 = off) */
 
     int limit_request_line;        /* LimitRequestLine (8190) */
     int limit_request_field_size;  /* LimitRequestFieldSize (8190) */

@@ -32,6 +32,8 @@ typedef struct {
     int file_fd;             /* the file the file segments read, or -1 (closed on reset
                               * unless borrowed) */
     int file_borrowed;       /* file_fd belongs to whoever `release` releases: not closed */
+    apr_off_t copy_max;      /* file segments with at most this much left are read and sent
+                              * with the memory before them (SendfileMinSize); 0: never */
     int status;              /* HTTP status, for the log */
     apr_off_t head_len;      /* bytes of the head (not counted as body) */
     apr_off_t sent;          /* bytes sent so far, head included */
@@ -52,6 +54,9 @@ void response_init(response_t *r);
 /* response_reset: close the file (if any), run the release hook (if any) and empty
  * the response. */
 void response_reset(response_t *r);
+
+/* response_thread_done: free the calling thread's copy buffer (a worker, as it exits). */
+void response_thread_done(void);
 
 /* response_add_mem / response_add_file: append a segment; memory must outlive the
  * response (pool or static). Returns 0, or -1 if growing the array failed. */

@@ -58,17 +58,21 @@ static_release_cached(void *e)
     filecache_release(e);
 }
 
-/* Hand the file to the response, which sends bytes [off, off + len) of it. */
+/* Hand the file to the response, which sends bytes [off, off + len) of it: from the
+ * cache's memory, or from the descriptor (see response.h on how). The response owns
+ * the descriptor or the cache reference from then on. */
 static void
 static_file_send(conn_t *c, static_file_t *f, apr_off_t off, apr_off_t len)
 {
     conn_ctx_t *x = c->ctx;
 
+    if (f->cached != NULL && f->cached->data != NULL)
+        response_add_mem(&x->resp, f->cached->data + off, len, x->preq);
+    else
+        response_add_file(&x->resp, off, len, x->preq);
+    x->resp.copy_max = c->child->conf->sendfile_min_size;
     if (f->cached != NULL) {
-        if (f->cached->data != NULL) {
-            response_add_mem(&x->resp, f->cached->data + off, len, x->preq);
-        } else {
-            response_add_file(&x->resp, off, len, x->preq);
+        if (f->cached->fd >= 0) {
             x->resp.file_fd = f->cached->fd;
             x->resp.file_borrowed = 1;
         }
@@ -77,7 +81,6 @@ static_file_send(conn_t *c, static_file_t *f, apr_off_t off, apr_off_t len)
             x->resp.release_arg = f->cached;
         }
     } else {
-        response_add_file(&x->resp, off, len, x->preq);
         x->resp.file_fd = f->fd;
     }
 }

@@ -44,6 +44,7 @@ worker_run(void *arg)
     }
     worker_set_state(c, wa->index, SB_DEAD);
     reqlog_thread_done(c);
+    response_thread_done();
     filecache_set_current(NULL);
     filecache_destroy(fc);
     return NULL;

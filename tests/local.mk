@@ -19,6 +19,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_proxy_proto \
 	tests/unit/daemon/test_vhost_match \
 	tests/unit/daemon/test_site \
+	tests/unit/daemon/test_response \
 	tests/unit/daemon/test_location_match \
 	tests/unit/daemon/test_alias_match \
 	tests/unit/daemon/test_header_action \
@@ -65,6 +66,9 @@ tests_unit_daemon_test_filecache_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_proxy_proto_SOURCES = tests/unit/daemon/test_proxy_proto.c
 tests_unit_daemon_test_proxy_proto_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_proxy_proto_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_response_SOURCES = tests/unit/daemon/test_response.c daemon/response.c
+tests_unit_daemon_test_response_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_response_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_site_SOURCES = tests/unit/daemon/test_site.c
 tests_unit_daemon_test_site_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_site_LDADD = $(UNIT_LDADD)
