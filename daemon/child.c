@@ -93,9 +93,7 @@ child_drop_privileges(const child_env_t *env)
     return 0;
 }
 
-/* The CPUs this child may run on (its affinity mask, as taskset or systemd's
- * CPUAffinity= set it): more workers running at once than that only take turns. */
-static int
+int
 child_cpus(void)
 {
     cpu_set_t set;

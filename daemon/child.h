@@ -79,6 +79,11 @@ typedef struct child_t {
  * sockets of listener bucket `bucket` only, or from all with -1. */
 int child_main(const child_env_t *env, unsigned slot, unsigned generation, int bucket);
 
+/* child_cpus: the CPUs this process may run on (its affinity mask, as taskset or
+ * systemd's CPUAffinity= set it; children inherit the parent's): more workers running
+ * at once than that only take turns, and the parent sizes listener buckets by it. */
+int child_cpus(void);
+
 /* child_wake_listener: make the listener's epoll_wait return (any thread). */
 void child_wake_listener(child_t *c);
 

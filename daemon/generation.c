@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <sched.h>
 #include <pwd.h>
 #include <string.h>
 #include <unistd.h>
@@ -116,19 +115,6 @@ generation_fit_scoreboard(generation_t *g, sb_t *sb, apr_array_header_t *msgs)
         conf->start_servers = sl;
 }
 
-/* The CPUs the parent may run on (its affinity mask; children inherit it). */
-static int
-generation_cpus(void)
-{
-    cpu_set_t set;
-    long n;
-
-    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-        return CPU_COUNT(&set);
-    n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int)n : 1;
-}
-
 /* ListenCoresBucketsRatio: CPUs / ratio buckets, as Apache computes them, at most one per
  * child the configuration allows; fixed once the sockets exist. Every bucket needs a
  * child of the current generation, so StartServers is raised to the count. */
@@ -140,7 +126,7 @@ generation_buckets(generation_t *g, const listen_set_t *ls, apr_array_header_t *
     int max_children = conf->max_request_workers / conf->threads_per_child;
 
     if (ratio > 0) {
-        b = generation_cpus() / ratio;
+        b = child_cpus() / ratio;
         if (b > max_children)
             b = max_children;
         if (b < 1)
