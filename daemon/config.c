@@ -22,6 +22,8 @@
 #include "config.h"
 #include "config_syntax.h"
 #include "alias_match.h"
+#include "expires.h"
+#include "header_action.h"
 #include "http_path.h"
 #include "vhost_match.h"
 
@@ -667,6 +669,33 @@ config_redirect(config_ctx_t *ctx, const config_directive_t *d, int argc, char *
     return NULL;
 }
 
+static const char *
+config_header(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    header_action_t a;
+    const char *why = header_action_parse(argc, argv, &a, ctx->p);
+
+    if (why)
+        return apr_psprintf(ctx->ptemp, "%s: %s", d->name, why);
+    APR_ARRAY_PUSH(ctx->site->headers, header_action_t) = a;
+    return NULL;
+}
+
+static const char *
+config_expires_by_type(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    expires_rule_t r;
+    const char *why;
+
+    if ((why = expires_type_check(argv[0])) != NULL)
+        return config_bad_value(ctx, d, argv[0], why);
+    if ((why = expires_parse(argv[1], &r.seconds)) != NULL)
+        return config_bad_value(ctx, d, argv[1], why);
+    r.type = apr_pstrdup(ctx->p, argv[0]);
+    APR_ARRAY_PUSH(ctx->site->expires, expires_rule_t) = r;
+    return NULL;
+}
+
 /* One <VirtualHost> address: "*", "*:port", "addr", "addr:port", "[v6]", "[v6]:port"
  * ("_default_" is "*", as in Apache). Returns NULL or the reason. */
 static const char *
@@ -750,6 +779,9 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     site->server_aliases = apr_array_make(ctx->p, 2, sizeof(const char *));
     site->aliases = apr_array_make(ctx->p, 2, sizeof(ev_alias_t *));
     site->redirects = apr_array_make(ctx->p, 2, sizeof(ev_redirect_t *));
+    site->headers = apr_array_make(ctx->p, 2, sizeof(header_action_t));
+    site->expires = apr_array_make(ctx->p, 2, sizeof(expires_rule_t));
+    site->expires_active = -1;
     for (i = 1; i < argc; i++) {
         ev_vaddr_t a;
 
@@ -791,6 +823,8 @@ static const config_directive_t config_directives[] = {
     { "DirectoryIndex", config_directory_index, 1, -1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "DocumentRoot", config_string, 1, 1, CONFIG_SITE, SITE_AT(document_root), 0 },
     { "ErrorLog", config_error_log, 1, 1, 0, CONFIG_AT(error_log), 0 },
+    { "ExpiresActive", config_flag, 1, 1, CONFIG_SITE, SITE_AT(expires_active), 0 },
+    { "ExpiresByType", config_expires_by_type, 2, 2, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "FileCacheDescriptors", config_int, 1, 1, 0, CONFIG_AT(file_cache_fds), 0 },
     { "FileCacheMaxFileSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_max_file), 0 },
     { "FileCacheSize", config_int, 1, 1, 0, CONFIG_AT(file_cache_size), 0 },
@@ -799,6 +833,7 @@ static const config_directive_t config_directives[] = {
     { "GracefulShutdownTimeout", config_interval, 1, 1, 0, CONFIG_AT(graceful_shutdown_timeout),
       0 },
     { "Group", config_string, 1, 1, 0, CONFIG_AT(group), 0 },
+    { "Header", config_header, 2, 5, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "HealthLocation", config_location, 1, 1, 0, CONFIG_AT(health_location), 0 },
     { "Include", config_include, 1, 1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "IncludeOptional", config_include_optional, 1, 1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
@@ -872,14 +907,20 @@ config_find(const char *name)
 static const char *
 config_arity(config_ctx_t *ctx, const config_directive_t *d)
 {
-    static const char *const n[] = { "no", "one", "two", "three" };
-    int lo = d->min_args, hi = d->max_args;
+    static const char *const names[] = { "no", "one", "two", "three", "four", "five" };
+    const char *n[2];
+    int lo = d->min_args, hi = d->max_args, i;
 
+    /* the table's counts, in words while there are words for them */
+    for (i = 0; i < 2; i++) {
+        int v = i == 0 ? lo : hi;
+        n[i] = v >= 0 && v < (int)CONFIG_COUNT(names) ? names[v] : apr_itoa(ctx->ptemp, v);
+    }
     if (hi < 0)
-        return apr_psprintf(ctx->ptemp, "at least %s argument%s", n[lo], lo == 1 ? "" : "s");
+        return apr_psprintf(ctx->ptemp, "at least %s argument%s", n[0], lo == 1 ? "" : "s");
     if (lo == hi)
-        return apr_psprintf(ctx->ptemp, "%s argument%s", n[lo], lo == 1 ? "" : "s");
-    return apr_psprintf(ctx->ptemp, "%s %s %s arguments", n[lo], hi == lo + 1 ? "or" : "to", n[hi]);
+        return apr_psprintf(ctx->ptemp, "%s argument%s", n[0], lo == 1 ? "" : "s");
+    return apr_psprintf(ctx->ptemp, "%s %s %s arguments", n[0], hi == lo + 1 ? "or" : "to", n[1]);
 }
 
 /* ---- reading ---- */
@@ -1073,11 +1114,23 @@ config_resolve_sites(config_ctx_t *ctx, const char *main_file)
             if ((rv = config_absolute(&a->path, c->server_root, rel, ctx->p)) != APR_SUCCESS)
                 config_error_at(ctx, a->where, "Alias: %s: %s", rel, config_strerror(ctx, rv));
         }
-        /* mod_alias merges a virtual host's list before the main server's */
+        /* mod_alias merges a virtual host's list before the main server's; mod_headers
+         * and mod_expires the main server's first */
         if (s != m) {
+            apr_array_header_t *h = apr_array_copy(ctx->p, m->headers);
+            apr_array_header_t *e = apr_array_copy(ctx->p, m->expires);
+
             apr_array_cat(s->aliases, m->aliases);
             apr_array_cat(s->redirects, m->redirects);
+            apr_array_cat(h, s->headers);
+            apr_array_cat(e, s->expires);
+            s->headers = h;
+            s->expires = e;
+            if (s->expires_active < 0)
+                s->expires_active = m->expires_active;
         }
+        if (s->expires_active < 0)
+            s->expires_active = 0;
         if (s != m && s->directory_index == NULL)
             s->directory_index = m->directory_index;
         if (s != m && raw == NULL) {
@@ -1223,6 +1276,9 @@ config_defaults(apr_pool_t *p)
     c->main->server_aliases = apr_array_make(p, 1, sizeof(const char *));
     c->main->aliases = apr_array_make(p, 2, sizeof(ev_alias_t *));
     c->main->redirects = apr_array_make(p, 2, sizeof(ev_redirect_t *));
+    c->main->headers = apr_array_make(p, 2, sizeof(header_action_t));
+    c->main->expires = apr_array_make(p, 2, sizeof(expires_rule_t));
+    c->main->expires_active = -1;
     c->sites = apr_array_make(p, 4, sizeof(ev_site_t *));
     APR_ARRAY_PUSH(c->sites, ev_site_t *) = c->main;
     c->user = "evhttpd";

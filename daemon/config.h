@@ -94,6 +94,11 @@ typedef struct ev_site_t {
     apr_array_header_t *directory_index; /* DirectoryIndex: const char * (main: index.html) */
     apr_array_header_t *aliases;         /* ev_alias_t *: its own Alias, then the main server's */
     apr_array_header_t *redirects;       /* ev_redirect_t *: its own Redirect, then the main's */
+    apr_array_header_t *headers;         /* header_action_t: Header, the main server's then its own
+                                          * (mod_headers applies a virtual host's after) */
+    apr_array_header_t *expires; /* expires_rule_t: ExpiresByType, the main server's then its
+                                  * own (a later rule for a type wins) */
+    int expires_active;          /* ExpiresActive On|Off (main: Off; -1 until set) */
 } ev_site_t;
 
 typedef struct {

@@ -3,7 +3,8 @@ field or the absolute-form authority, per Listen, with the first vhost of an add
 as its default; each site's own DocumentRoot and DirectoryIndex; the same path in two
 sites never answered from the other's cache; %v in the access log; `evhttpd -S`.
 Alias (a directory, a single file) and every Redirect form, a virtual host's own
-before the main server's, as mod_alias orders them.
+before the main server's, as mod_alias orders them. Header (set, append, add, unset,
+always on error pages) and ExpiresByType, the main server's first, then the vhost's.
 """
 import os
 import re
@@ -206,6 +207,81 @@ Redirect 308 /p308 https://p.example/y?keep=1
         self.assertEqual(r.status, 410)
         self.assertIsNone(r.header("Location"))
         self.assertEqual(self.get("/oldx").status, 404)
+
+
+class HeadersAndExpires(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        s = cls.s = Server(extra="""
+Header always set Strict-Transport-Security "max-age=63072000"
+Header set X-Site main
+Header add X-Multi one
+ExpiresActive On
+ExpiresByType text/html "access plus 1 hour"
+<VirtualHost *:@PORT@>
+    ServerName b.example
+    Header set X-Site b
+    Header add X-Multi two
+    Header append Cache-Control no-transform
+    Header unset Server
+    ExpiresByType text/* "access plus 2 days"
+</VirtualHost>
+<VirtualHost *:@PORT@>
+    ServerName c.example
+    ExpiresActive Off
+</VirtualHost>
+""")
+        with open(s.conf) as f:
+            text = f.read().replace("@PORT@", str(s.port))
+        with open(s.conf, "w") as f:
+            f.write(text)
+        s.write("page.txt", b"text\n")
+        s.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+
+    def get(self, path, host):
+        c = self.s.conn()
+        try:
+            return c.request("GET", path, host=host)
+        finally:
+            c.close()
+
+    def values(self, r, name):
+        return [v for k, v in r.headers if k.lower() == name.lower()]
+
+    def test_headers(self):
+        r = self.get("/", "b.example")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.values(r, "X-Site"), ["b"])  # the vhost's set after main's
+        self.assertEqual(self.values(r, "X-Multi"), ["one", "two"])
+        self.assertEqual(self.values(r, "Server"), [])
+        self.assertEqual(r.header("Strict-Transport-Security"), "max-age=63072000")
+        r = self.get("/", "c.example")
+        self.assertEqual(self.values(r, "X-Site"), ["main"])
+        self.assertEqual(r.header("Server"), "evhttpd/0.1.0")
+        # an error page gets only the `always` ones
+        r = self.get("/missing", "b.example")
+        self.assertEqual(r.status, 404)
+        self.assertEqual(r.header("Strict-Transport-Security"), "max-age=63072000")
+        self.assertIsNone(r.header("X-Site"))
+        self.assertIsNotNone(r.header("Server"))
+
+    def test_expires(self):
+        # text/html: the main server's exact rule beats the vhost's text/*
+        r = self.get("/", "b.example")
+        self.assertEqual(r.header("Cache-Control"), "max-age=3600, no-transform")
+        self.assertRegex(r.header("Expires"), r"^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$")
+        r = self.get("/page.txt", "b.example")
+        self.assertEqual(r.header("Cache-Control"), "max-age=172800, no-transform")
+        # the default vhost (b) for an unknown name; c turns expiry off
+        r = self.get("/page.txt", "c.example")
+        self.assertIsNone(r.header("Cache-Control"))
+        self.assertIsNone(r.header("Expires"))
+        r = self.get("/missing", "b.example")
+        self.assertIsNone(r.header("Expires"))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@
 #include <check.h>
 
 #include "config.h"
+#include "expires.h"
+#include "header_action.h"
 
 static apr_pool_t *pool;
 static apr_array_header_t *msgs;
@@ -873,6 +875,34 @@ START_TEST(test_alias_redirect)
 }
 END_TEST
 
+/* Header and ExpiresByType: a virtual host's come after the main server's (mod_headers
+ * and mod_expires), ExpiresActive is inherited unless set. */
+START_TEST(test_headers_expires_merge)
+{
+    const ev_site_t *v, *w;
+
+    load_ok("Listen 80\nHeader set X-A 1\nExpiresActive On\n"
+            "ExpiresByType text/html A60\n"
+            "<VirtualHost *:80>\n  Header unset X-A\n  ExpiresByType image/* A3600\n"
+            "</VirtualHost>\n<VirtualHost *:80>\n  ExpiresActive Off\n</VirtualHost>\n");
+    ck_assert_int_eq(cfg->main->headers->nelts, 1);
+    ck_assert_int_eq(cfg->main->expires_active, 1);
+    v = APR_ARRAY_IDX(cfg->sites, 1, const ev_site_t *);
+    w = APR_ARRAY_IDX(cfg->sites, 2, const ev_site_t *);
+    ck_assert_int_eq(v->headers->nelts, 2);
+    ck_assert_int_eq(APR_ARRAY_IDX(v->headers, 0, header_action_t).op, HEADER_ACTION_SET);
+    ck_assert_int_eq(APR_ARRAY_IDX(v->headers, 1, header_action_t).op, HEADER_ACTION_UNSET);
+    ck_assert_int_eq(v->expires->nelts, 2);
+    ck_assert_str_eq(APR_ARRAY_IDX(v->expires, 1, expires_rule_t).type, "image/*");
+    ck_assert_int_eq(APR_ARRAY_IDX(v->expires, 1, expires_rule_t).seconds, 3600);
+    ck_assert_int_eq(v->expires_active, 1);
+    ck_assert_int_eq(w->expires_active, 0);
+    load_ok("Listen 80\n");
+    ck_assert_int_eq(cfg->main->expires_active, 0);
+    ck_assert_int_eq(cfg->main->headers->nelts, 0);
+}
+END_TEST
+
 /* A section opened in an included file must close there; the error names the line
  * that opened it, and the rest of the main file is read as the main server's. */
 START_TEST(test_virtual_host_unclosed_in_include)
@@ -913,6 +943,15 @@ static const struct {
       ":3: ServerAlias: \"no!\" is not a host name" },
     { "ServerAlias www.example", ":2: ServerAlias belongs inside <VirtualHost>" },
     { "Alias docs /srv/docs", ":2: Alias: \"docs\" must start with /" },
+    { "Header set", ":2: Header takes two to five arguments" },
+    { "Header echo X-A", ":2: Header: " },
+    { "Header set Content-Length 5", ":2: Header: " },
+    { "Header set X-T %t", ":2: Header: " },
+    { "ExpiresActive maybe", ":2: ExpiresActive takes On or Off" },
+    { "ExpiresByType text/html", ":2: ExpiresByType takes two arguments" },
+    { "ExpiresByType html \"access plus 1 day\"", ":2: ExpiresByType: \"html\"" },
+    { "ExpiresByType text/html \"modification plus 1 day\"", ":2: ExpiresByType: \"modification" },
+    { "ExpiresByType text/html \"access plus 1 fortnight\"", ":2: ExpiresByType: \"access" },
     { "Alias /docs", ":2: Alias takes two arguments" },
     { "Alias /docs ''", ":2: Alias: empty file path" },
     { "Redirect", ":2: Redirect takes one to three arguments" },
@@ -1329,6 +1368,7 @@ config_suite(void)
     tcase_add_test(tc, test_virtual_hosts);
     tcase_add_test(tc, test_virtual_host_unclosed_in_include);
     tcase_add_test(tc, test_alias_redirect);
+    tcase_add_test(tc, test_headers_expires_merge);
     tcase_add_test(tc, test_proxy_listen_and_trusted);
     tcase_add_test(tc, test_load_balancer_defaults);
     tcase_add_test(tc, test_proxy_listen_needs_trusted);
