@@ -669,6 +669,44 @@ config_redirect(config_ctx_t *ctx, const config_directive_t *d, int argc, char *
     return NULL;
 }
 
+/* ErrorDocument CODE /local/path | http(s)://url | text. A later one for a code
+ * replaces the earlier. */
+static const char *
+config_error_document(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    ev_errordoc_t e = { 0 };
+    long long code;
+    size_t len = strlen(argv[1]), n;
+    int i;
+
+    if (config_syntax_number(argv[0], &code) != 0 || code < 400 || code > 599)
+        return config_bad_value(ctx, d, argv[0], "is not an error status (400 to 599)");
+    e.status = (int)code;
+    if (argv[1][0] == '/') {
+        char *out = apr_palloc(ctx->p, len + 2);
+
+        if (strpbrk(argv[1], "?#") || http_path_normalize(argv[1], len, out, len + 2, &n) != 0)
+            return config_bad_value(ctx, d, argv[1], "is not a valid URL path");
+        e.kind = EV_ERRDOC_LOCAL;
+        e.arg = out;
+    } else if (strncmp(argv[1], "http://", 7) == 0 || strncmp(argv[1], "https://", 8) == 0) {
+        if (strpbrk(argv[1], " \t\r\n"))
+            return config_bad_value(ctx, d, argv[1], "is not a URL");
+        e.kind = EV_ERRDOC_URL;
+        e.arg = apr_pstrdup(ctx->p, argv[1]);
+    } else {
+        e.kind = EV_ERRDOC_TEXT;
+        e.arg = apr_pstrdup(ctx->p, argv[1]);
+    }
+    for (i = 0; i < ctx->site->error_documents->nelts; i++)
+        if (APR_ARRAY_IDX(ctx->site->error_documents, i, ev_errordoc_t).status == e.status) {
+            APR_ARRAY_IDX(ctx->site->error_documents, i, ev_errordoc_t) = e;
+            return NULL;
+        }
+    APR_ARRAY_PUSH(ctx->site->error_documents, ev_errordoc_t) = e;
+    return NULL;
+}
+
 static const char *
 config_header(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
@@ -782,6 +820,7 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     site->headers = apr_array_make(ctx->p, 2, sizeof(header_action_t));
     site->expires = apr_array_make(ctx->p, 2, sizeof(expires_rule_t));
     site->expires_active = -1;
+    site->error_documents = apr_array_make(ctx->p, 2, sizeof(ev_errordoc_t));
     for (i = 1; i < argc; i++) {
         ev_vaddr_t a;
 
@@ -822,6 +861,7 @@ static const config_directive_t config_directives[] = {
     { "DefaultRuntimeDir", config_string, 1, 1, 0, CONFIG_AT(runtime_dir), 0 },
     { "DirectoryIndex", config_directory_index, 1, -1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "DocumentRoot", config_string, 1, 1, CONFIG_SITE, SITE_AT(document_root), 0 },
+    { "ErrorDocument", config_error_document, 2, 2, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "ErrorLog", config_error_log, 1, 1, 0, CONFIG_AT(error_log), 0 },
     { "ExpiresActive", config_flag, 1, 1, CONFIG_SITE, SITE_AT(expires_active), 0 },
     { "ExpiresByType", config_expires_by_type, 2, 2, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
@@ -1088,6 +1128,24 @@ config_resolve_paths(config_ctx_t *ctx, const char *main_file)
     }
 }
 
+/* A virtual host answers with the main server's ErrorDocument for the statuses it
+ * names none for. */
+static void
+config_inherit_error_documents(ev_site_t *s, const ev_site_t *m)
+{
+    int i, j, own = s->error_documents->nelts;
+
+    for (i = 0; i < m->error_documents->nelts; i++) {
+        const ev_errordoc_t *e = &APR_ARRAY_IDX(m->error_documents, i, ev_errordoc_t);
+        int found = 0;
+
+        for (j = 0; j < own && !found; j++)
+            found = APR_ARRAY_IDX(s->error_documents, j, ev_errordoc_t).status == e->status;
+        if (!found)
+            APR_ARRAY_PUSH(s->error_documents, ev_errordoc_t) = *e;
+    }
+}
+
 /* DocumentRoot (against ServerRoot) and DirectoryIndex of every site: a virtual host
  * takes what it does not set from the main server. A virtual host address that no
  * Listen serves is reported: its site could never be chosen. */
@@ -1128,6 +1186,7 @@ config_resolve_sites(config_ctx_t *ctx, const char *main_file)
             s->expires = e;
             if (s->expires_active < 0)
                 s->expires_active = m->expires_active;
+            config_inherit_error_documents(s, m);
         }
         if (s->expires_active < 0)
             s->expires_active = 0;
@@ -1279,6 +1338,7 @@ config_defaults(apr_pool_t *p)
     c->main->headers = apr_array_make(p, 2, sizeof(header_action_t));
     c->main->expires = apr_array_make(p, 2, sizeof(expires_rule_t));
     c->main->expires_active = -1;
+    c->main->error_documents = apr_array_make(p, 2, sizeof(ev_errordoc_t));
     c->sites = apr_array_make(p, 4, sizeof(ev_site_t *));
     APR_ARRAY_PUSH(c->sites, ev_site_t *) = c->main;
     c->user = "evhttpd";

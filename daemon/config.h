@@ -81,6 +81,15 @@ typedef struct {
     const char *target; /* URL or local path, NULL for 410 */
 } ev_redirect_t;
 
+/* One ErrorDocument. */
+typedef struct {
+    int status;      /* 400..599 */
+    int kind;        /* EV_ERRDOC_LOCAL, EV_ERRDOC_URL or EV_ERRDOC_TEXT */
+    const char *arg; /* LOCAL: a normalized path on this site; URL: absolute; TEXT: the body */
+} ev_errordoc_t;
+
+enum { EV_ERRDOC_LOCAL = 1, EV_ERRDOC_URL, EV_ERRDOC_TEXT };
+
 /* A site: the main server (directives outside every <VirtualHost>) or one virtual
  * host. What a virtual host does not set it takes from the main server once the whole
  * configuration is read, so after config_load every field is set. */
@@ -99,6 +108,8 @@ typedef struct ev_site_t {
     apr_array_header_t *expires; /* expires_rule_t: ExpiresByType, the main server's then its
                                   * own (a later rule for a type wins) */
     int expires_active;          /* ExpiresActive On|Off (main: Off; -1 until set) */
+    apr_array_header_t *error_documents; /* ev_errordoc_t: its own ErrorDocument, then the
+                                          * main server's for the other statuses */
 } ev_site_t;
 
 typedef struct {

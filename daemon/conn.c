@@ -131,6 +131,7 @@ conn_ctx_put(child_t *ch, conn_ctx_t *x)
     x->linger = 0;
     x->client_ip[0] = '\0';
     x->site = NULL;
+    x->in_error_document = 0;
     lfstack_push(&ch->free_ctx, &x->node);
 }
 
@@ -432,6 +433,7 @@ conn_finish_request(conn_t *c, int widx)
         x->head_start = 0;
     }
     response_reset(&x->resp);
+    x->in_error_document = 0;
     apr_pool_clear(x->preq);
 }
 

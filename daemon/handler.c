@@ -19,10 +19,51 @@
 
 #define ALLOW_STATIC "Allow: GET, HEAD, OPTIONS\r\n"
 
+/* ErrorDocument: the site's own answer for `status`, if it has one and the request was
+ * read well enough to be trusted with it; 1 when it answered. */
+static int
+handler_error_document(conn_t *c, int status, const char *extra_header)
+{
+    conn_ctx_t *x = c->ctx;
+    const ev_errordoc_t *d = NULL;
+    int i, keepalive = x->resp.keepalive;
+    apr_off_t len;
+
+    if (x->site == NULL || x->in_error_document || x->req.line.len == 0)
+        return 0;
+    for (i = 0; i < x->site->error_documents->nelts && d == NULL; i++)
+        if (APR_ARRAY_IDX(x->site->error_documents, i, ev_errordoc_t).status == status)
+            d = &APR_ARRAY_IDX(x->site->error_documents, i, ev_errordoc_t);
+    if (d == NULL)
+        return 0;
+    x->in_error_document = 1; /* a missing document answers with the built-in page */
+    response_reset(&x->resp);
+    x->resp.keepalive = keepalive;
+    switch (d->kind) {
+    case EV_ERRDOC_URL: /* Apache answers a remote ErrorDocument with a redirect */
+        handler_error(c, 302, apr_pstrcat(x->preq, "Location: ", d->arg, "\r\n", NULL));
+        return 1;
+    case EV_ERRDOC_TEXT:
+        len = (apr_off_t)strlen(d->arg);
+        if (x->req.method_id != EV_M_HEAD)
+            response_add_mem(&x->resp, d->arg, len, x->preq);
+        http_response_head(c, status,
+                           apr_pstrcat(x->preq, "Content-Type: text/html; charset=utf-8\r\n",
+                                       extra_header ? extra_header : "", NULL),
+                           len);
+        return 1;
+    default:
+        return static_serve_document(c, status, d->arg, extra_header);
+    }
+}
+
 void
 handler_error(conn_t *c, int status, const char *extra_header)
 {
     conn_ctx_t *x = c->ctx;
+
+    if (status >= 400 && handler_error_document(c, status, extra_header))
+        return;
     const char *reason = http_reason(status);
     const char *detail;
     char *body;

@@ -184,10 +184,44 @@ static_open(conn_t *c, int root, char *path, size_t plen, int url_slash, static_
     return 403; /* a directory without an index (no listings) */
 }
 
+/* Where a path's file is looked for: beneath the first matching Alias's target, or
+ * the site's DocumentRoot (*root, *rel); *st becomes 404 for a path below an Alias of a
+ * single file. */
+static void
+static_alias(conn_t *c, char *path, size_t plen, int *root, char **rel, size_t *rlen, int *st)
+{
+    const ev_site_t *site = c->ctx->site;
+    size_t n;
+    int i;
+
+    *root = c->child->site_fds[site->index];
+    *rel = path;
+    *rlen = plen;
+    for (i = 0; i < site->aliases->nelts; i++) {
+        const ev_alias_t *a = APR_ARRAY_IDX(site->aliases, i, const ev_alias_t *);
+        const char *file = c->child->alias_file[a->index];
+
+        if ((n = alias_match(a->prefix, path, plen)) == 0)
+            continue;
+        *root = c->child->alias_fds[a->index];
+        if (file != NULL) { /* an Alias of one file: nothing below it */
+            *rel = (char *)file;
+            *rlen = strlen(file);
+            if (n < plen)
+                *st = 404;
+            return;
+        }
+        /* what follows the prefix, beneath the target, with its leading '/' */
+        while (n > 0 && n < plen && path[n - 1] == '/')
+            n--;
+        *rel = n < plen ? path + n : (char *)"/";
+        *rlen = n < plen ? plen - n : 1;
+        return;
+    }
+}
+
 /* mod_alias, in its order: the site's Redirects, then its Aliases, the first match of
- * each winning. A Redirect answers here (returns 1). Otherwise *root and *rel are
- * where the file is looked for: beneath an Alias's target, or the site's DocumentRoot;
- * *st becomes 404 for a path below an Alias of a single file. */
+ * each winning. A Redirect answers here (returns 1); otherwise see static_alias. */
 static int
 static_map(conn_t *c, ev_slice_t target, char *path, size_t plen, int *root, char **rel,
            size_t *rlen, int *st)
@@ -216,30 +250,7 @@ static_map(conn_t *c, ev_slice_t target, char *path, size_t plen, int *root, cha
                         "\r\n", NULL));
         return 1;
     }
-    *root = c->child->site_fds[site->index];
-    *rel = path;
-    *rlen = plen;
-    for (i = 0; i < site->aliases->nelts; i++) {
-        const ev_alias_t *a = APR_ARRAY_IDX(site->aliases, i, const ev_alias_t *);
-        const char *file = c->child->alias_file[a->index];
-
-        if ((n = alias_match(a->prefix, path, plen)) == 0)
-            continue;
-        *root = c->child->alias_fds[a->index];
-        if (file != NULL) { /* an Alias of one file: nothing below it */
-            *rel = (char *)file;
-            *rlen = strlen(file);
-            if (n < plen)
-                *st = 404;
-            return 0;
-        }
-        /* what follows the prefix, beneath the target, with its leading '/' */
-        while (n > 0 && n < plen && path[n - 1] == '/')
-            n--;
-        *rel = n < plen ? path + n : (char *)"/";
-        *rlen = n < plen ? plen - n : 1;
-        return 0;
-    }
+    static_alias(c, path, plen, root, rel, rlen, st);
     return 0;
 }
 
@@ -442,4 +453,33 @@ static_serve(conn_t *c, ev_slice_t target)
         return;
     }
     static_respond(c, &f, validators, head);
+}
+
+int
+static_serve_document(conn_t *c, int status, const char *path, const char *extra)
+{
+    conn_ctx_t *x = c->ctx;
+    static_file_t f = { .fd = -1, .cached = NULL };
+    size_t plen = strlen(path), rlen;
+    char *rel, *copy = apr_pstrmemdup(x->preq, path, plen);
+    int root, st = 0, redirect;
+    const char *head;
+
+    static_alias(c, copy, plen, &root, &rel, &rlen, &st);
+    if (st == 0)
+        st = static_open(c, root, rel, rlen, 1, &f, &redirect);
+    if (st != 0) {
+        static_file_drop(&f);
+        return 0;
+    }
+    head = apr_pstrcat(x->preq, "Content-Type: ", mime_type(c->child->env->mime, f.path), "\r\n",
+                       extra ? extra : "", NULL);
+    if (x->req.method_id != EV_M_HEAD && f.st.st_size > 0) {
+        static_file_send(c, &f, 0, f.st.st_size);
+        static_file_given(&f);
+    } else {
+        static_file_drop(&f);
+    }
+    http_response_head(c, status, head, f.st.st_size);
+    return 1;
 }

@@ -11,4 +11,10 @@
  * a DirectoryIndex, 304/412 for conditionals, 416, or an error page. Worker thread. */
 void static_serve(conn_t *c, ev_slice_t target);
 
+/* static_serve_document: answer with status `status` and, as its body, the file at
+ * `path` (normalized; Aliases apply, a directory gives its DirectoryIndex) of c's site
+ * (ErrorDocument), `extra` header lines added. Returns 1, or 0 when the file cannot be
+ * served (the caller answers with its own page). */
+int static_serve_document(conn_t *c, int status, const char *path, const char *extra);
+
 #endif

@@ -5,6 +5,9 @@ sites never answered from the other's cache; %v in the access log; `evhttpd -S`.
 Alias (a directory, a single file) and every Redirect form, a virtual host's own
 before the main server's, as mod_alias orders them. Header (set, append, add, unset,
 always on error pages) and ExpiresByType, the main server's first, then the vhost's.
+ErrorDocument: a local document served with the original status, a text, a URL (a
+redirect), a document that cannot be served (the built-in page), a vhost's own over
+the main server's.
 """
 import os
 import re
@@ -282,6 +285,64 @@ ExpiresByType text/html "access plus 1 hour"
         self.assertIsNone(r.header("Expires"))
         r = self.get("/missing", "b.example")
         self.assertIsNone(r.header("Expires"))
+
+
+class ErrorDocuments(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        s = cls.s = Server(extra="""
+ErrorDocument 404 /errors/404.html
+ErrorDocument 403 "<p>no entry</p>"
+ErrorDocument 410 https://status.example/gone
+ErrorDocument 405 /errors/missing.html
+Redirect gone /old
+<VirtualHost *:@PORT@>
+    ServerName v.example
+    ErrorDocument 404 "vhost's own 404"
+</VirtualHost>
+<VirtualHost *:@PORT@>
+    ServerName w.example
+</VirtualHost>
+""")
+        with open(s.conf) as f:
+            text = f.read().replace("@PORT@", str(s.port))
+        with open(s.conf, "w") as f:
+            f.write(text)
+        s.write("errors/404.html", b"<h1>custom 404</h1>\n")
+        os.makedirs(os.path.join(s.docroot, "dir"))  # no index: 403
+        s.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+
+    def ask(self, method, path, host):
+        c = self.s.conn()
+        try:
+            return c.request(method, path, host=host)
+        finally:
+            c.close()
+
+    def test_forms(self):
+        r = self.ask("GET", "/nothing", "w.example")
+        self.assertEqual((r.status, r.body), (404, b"<h1>custom 404</h1>\n"))
+        self.assertEqual(r.header("Content-Type"), "text/html")
+        r = self.ask("HEAD", "/nothing", "w.example")
+        self.assertEqual((r.status, r.header("Content-Length")), (404, "20"))
+        r = self.ask("GET", "/dir/", "w.example")
+        self.assertEqual((r.status, r.body), (403, b"<p>no entry</p>"))
+        r = self.ask("GET", "/old", "w.example")
+        self.assertEqual(r.status, 302)
+        self.assertEqual(r.header("Location"), "https://status.example/gone")
+        # a document that cannot be served: the built-in page, with the status
+        r = self.ask("POST", "/", "w.example")
+        self.assertEqual(r.status, 405)
+        self.assertIn(b"Method Not Allowed", r.body)
+        self.assertEqual(r.header("Allow"), "GET, HEAD, OPTIONS")
+        # the vhost's own, and the main server's for the statuses it names none for
+        r = self.ask("GET", "/nothing", "v.example")
+        self.assertEqual((r.status, r.body), (404, b"vhost's own 404"))
+        self.assertEqual(self.ask("GET", "/dir/", "v.example").body, b"<p>no entry</p>")
 
 
 if __name__ == "__main__":
