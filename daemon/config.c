@@ -707,6 +707,41 @@ config_error_document(config_ctx_t *ctx, const config_directive_t *d, int argc, 
     return NULL;
 }
 
+/* Options: Indexes is the one that changes anything here; FollowSymLinks (what
+ * evhttpd always does beneath the document root) and None/All are accepted. +/- edit
+ * what the site would otherwise have; a bare list replaces it, as in Apache. */
+static const char *
+config_options(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    int i, indexes = ctx->site->options_indexes, signs = 0;
+
+    for (i = 0; i < argc; i++) {
+        const char *o = argv[i];
+        int sign = (*o == '+') - (*o == '-');
+
+        signs += sign != 0;
+        o += sign != 0;
+        if (strcasecmp(o, "Indexes") == 0)
+            indexes = sign >= 0;
+        else if (strcasecmp(o, "All") == 0 && sign == 0)
+            indexes = 1;
+        else if (strcasecmp(o, "None") == 0 && sign == 0)
+            indexes = 0;
+        else if (strcasecmp(o, "FollowSymLinks") != 0 && strcasecmp(o, "SymLinksIfOwnerMatch") != 0)
+            return apr_psprintf(ctx->ptemp,
+                                "%s: \"%s\" is not supported here (Indexes, FollowSymLinks, All, "
+                                "None)",
+                                d->name, argv[i]);
+    }
+    if (signs > 0 && signs < argc)
+        return apr_psprintf(ctx->ptemp, "%s: mix options with and without + or - is not allowed",
+                            d->name);
+    if (signs == 0 && indexes < 0)
+        indexes = 0;
+    ctx->site->options_indexes = indexes;
+    return NULL;
+}
+
 static const char *
 config_header(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
@@ -821,6 +856,7 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     site->expires = apr_array_make(ctx->p, 2, sizeof(expires_rule_t));
     site->expires_active = -1;
     site->error_documents = apr_array_make(ctx->p, 2, sizeof(ev_errordoc_t));
+    site->options_indexes = -1;
     for (i = 1; i < argc; i++) {
         ev_vaddr_t a;
 
@@ -894,6 +930,7 @@ static const config_directive_t config_directives[] = {
     { "MaxRequestWorkers", config_int, 1, 1, 0, CONFIG_AT(max_request_workers), 0 },
     { "MaxSpareThreads", config_int, 1, 1, 0, CONFIG_AT(max_spare_threads), 0 },
     { "MinSpareThreads", config_int, 1, 1, 0, CONFIG_AT(min_spare_threads), 0 },
+    { "Options", config_options, 1, -1, CONFIG_SITE, 0, 0 },
     { "PidFile", config_string, 1, 1, 0, CONFIG_AT(pid_file), 0 },
     { "ProxyProtocolTimeout", config_interval, 1, 1, 0, CONFIG_AT(proxy_timeout), 0 },
     { "ProxyProtocolTrusted", config_cidr_list, 1, -1, CONFIG_MULTI, CONFIG_AT(proxy_trusted), 0 },
@@ -1187,7 +1224,11 @@ config_resolve_sites(config_ctx_t *ctx, const char *main_file)
             if (s->expires_active < 0)
                 s->expires_active = m->expires_active;
             config_inherit_error_documents(s, m);
+            if (s->options_indexes < 0)
+                s->options_indexes = m->options_indexes;
         }
+        if (s->options_indexes < 0)
+            s->options_indexes = 0;
         if (s->expires_active < 0)
             s->expires_active = 0;
         if (s != m && s->directory_index == NULL)
@@ -1339,6 +1380,7 @@ config_defaults(apr_pool_t *p)
     c->main->expires = apr_array_make(p, 2, sizeof(expires_rule_t));
     c->main->expires_active = -1;
     c->main->error_documents = apr_array_make(p, 2, sizeof(ev_errordoc_t));
+    c->main->options_indexes = -1;
     c->sites = apr_array_make(p, 4, sizeof(ev_site_t *));
     APR_ARRAY_PUSH(c->sites, ev_site_t *) = c->main;
     c->user = "evhttpd";

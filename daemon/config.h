@@ -110,6 +110,8 @@ typedef struct ev_site_t {
     int expires_active;          /* ExpiresActive On|Off (main: Off; -1 until set) */
     apr_array_header_t *error_documents; /* ev_errordoc_t: its own ErrorDocument, then the
                                           * main server's for the other statuses */
+    int options_indexes; /* Options Indexes: list a directory without an index (main: off;
+                          * -1 until set) */
 } ev_site_t;
 
 typedef struct {

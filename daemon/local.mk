@@ -18,6 +18,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/proxy_proto.c %reldir%/proxy_proto.h \
 	%reldir%/vhost_match.c %reldir%/vhost_match.h \
 	%reldir%/site.c %reldir%/site.h \
+	%reldir%/dirindex.c %reldir%/dirindex.h \
 	%reldir%/location_match.c %reldir%/location_match.h \
 	%reldir%/alias_match.c %reldir%/alias_match.h \
 	%reldir%/header_action.c %reldir%/header_action.h \

@@ -25,6 +25,7 @@
 #include "alias_match.h"
 #include "child.h"
 #include "cond.h"
+#include "dirindex.h"
 #include "filecache.h"
 #include "handler.h"
 #include "http_date.h"
@@ -39,6 +40,7 @@ typedef struct {
     filecache_entry_t *cached; /* a reference to the cached file, or NULL */
     struct stat st;
     const char *path; /* normalized, for the MIME type */
+    int no_index;     /* a directory without a DirectoryIndex file (answered 403) */
 } static_file_t;
 
 /* Done with the file without sending it (HEAD, 304, 412, 416). */
@@ -181,7 +183,8 @@ static_open(conn_t *c, int root, char *path, size_t plen, int url_slash, static_
         close(f->fd);
         f->fd = -1;
     }
-    return 403; /* a directory without an index (no listings) */
+    f->no_index = 1;
+    return 403; /* a directory without an index: listed only with Options Indexes */
 }
 
 /* Where a path's file is looked for: beneath the first matching Alias's target, or
@@ -252,6 +255,27 @@ static_map(conn_t *c, ev_slice_t target, char *path, size_t plen, int *root, cha
     }
     static_alias(c, path, plen, root, rel, rlen, st);
     return 0;
+}
+
+/* Options Indexes: the listing of directory `rel` beneath root, for URL `url`; 0 when
+ * it cannot be read (the caller answers 403). */
+static int
+static_listing(conn_t *c, int root, const char *rel, const char *url)
+{
+    conn_ctx_t *x = c->ctx;
+    size_t len;
+    char *page;
+    int fd;
+
+    if (http_path_open_beneath(root, rel, O_DIRECTORY, &fd) != 0 ||
+        (page = dirindex_html(fd, url, &len, x->preq)) == NULL)
+        return 0;
+    if (x->req.method_id != EV_M_HEAD)
+        response_add_mem(&x->resp, page, (apr_off_t)len, x->preq);
+    http_response_head(c, 200,
+                       "Content-Type: text/html; charset=utf-8\r\nCache-Control: no-cache\r\n",
+                       (apr_off_t)len);
+    return 1;
 }
 
 /* A path byte that may stand unescaped in a Location (RFC 3986 pchar and '/'). */
@@ -423,6 +447,8 @@ static_serve(conn_t *c, ev_slice_t target)
         static_redirect_slash(c, target, path, plen);
         return;
     }
+    if (st == 403 && f.no_index && x->site->options_indexes && static_listing(c, root, rel, path))
+        return;
     if (st) {
         handler_error(c, st, NULL);
         return;

@@ -7,7 +7,8 @@ before the main server's, as mod_alias orders them. Header (set, append, add, un
 always on error pages) and ExpiresByType, the main server's first, then the vhost's.
 ErrorDocument: a local document served with the original status, a text, a URL (a
 redirect), a document that cannot be served (the built-in page), a vhost's own over
-the main server's.
+the main server's. Options Indexes: a listing, sorted and escaped, hidden names left
+out, per vhost; 403 without it.
 """
 import os
 import re
@@ -343,6 +344,48 @@ Redirect gone /old
         r = self.ask("GET", "/nothing", "v.example")
         self.assertEqual((r.status, r.body), (404, b"vhost's own 404"))
         self.assertEqual(self.ask("GET", "/dir/", "v.example").body, b"<p>no entry</p>")
+
+
+class Listings(unittest.TestCase):
+    def test_options_indexes(self):
+        s = Server(extra="""
+Options Indexes
+<VirtualHost *:@PORT@>
+    ServerName off.example
+    Options -Indexes
+</VirtualHost>
+<VirtualHost *:@PORT@>
+    ServerName on.example
+</VirtualHost>
+""")
+        with open(s.conf) as f:
+            text = f.read().replace("@PORT@", str(s.port))
+        with open(s.conf, "w") as f:
+            f.write(text)
+        s.write("list/b file.txt", b"12345")
+        s.write("list/a<&>.txt", b"1")
+        s.write("list/.hidden", b"secret")
+        s.write("list/zsub/x", b"x")
+        with running(s):
+            r = s.conn().request("GET", "/list/", host="on.example")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.header("Content-Type"), "text/html; charset=utf-8")
+            body = r.body.decode()
+            rows = re.findall(r'<a href="([^"]*)">([^<]*)</a></td><td>[^<]*</td><td>([^<]*)<',
+                              body)
+            self.assertEqual(rows, [("../", "Parent Directory", "-"),
+                                    ("a%3C%26%3E.txt", "a&lt;&amp;&gt;.txt", "1"),
+                                    ("b%20file.txt", "b file.txt", "5"),
+                                    ("zsub/", "zsub/", "-")])
+            self.assertNotIn("hidden", body)
+            self.assertIn("<title>Index of /list/</title>", body)
+            r = s.conn().request("HEAD", "/list/", host="on.example")
+            self.assertEqual((r.status, r.body), (200, b""))
+            self.assertEqual(s.conn().request("GET", "/list/", host="off.example").status, 403)
+            # an index file still wins over the listing
+            s.write("list/index.html", b"the index\n")
+            r = s.conn().request("GET", "/list/", host="on.example")
+            self.assertEqual(r.body, b"the index\n")
 
 
 if __name__ == "__main__":

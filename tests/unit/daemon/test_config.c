@@ -897,7 +897,13 @@ START_TEST(test_headers_expires_merge)
     ck_assert_int_eq(APR_ARRAY_IDX(v->expires, 1, expires_rule_t).seconds, 3600);
     ck_assert_int_eq(v->expires_active, 1);
     ck_assert_int_eq(w->expires_active, 0);
+    load_ok("Listen 80\nOptions Indexes\n<VirtualHost *:80>\nOptions -Indexes\n</VirtualHost>\n"
+            "<VirtualHost *:80>\nOptions +FollowSymLinks\n</VirtualHost>\n");
+    ck_assert_int_eq(cfg->main->options_indexes, 1);
+    ck_assert_int_eq(APR_ARRAY_IDX(cfg->sites, 1, const ev_site_t *)->options_indexes, 0);
+    ck_assert_int_eq(APR_ARRAY_IDX(cfg->sites, 2, const ev_site_t *)->options_indexes, 1);
     load_ok("Listen 80\n");
+    ck_assert_int_eq(cfg->main->options_indexes, 0);
     ck_assert_int_eq(cfg->main->expires_active, 0);
     ck_assert_int_eq(cfg->main->headers->nelts, 0);
 }
@@ -944,6 +950,8 @@ static const struct {
     { "ServerAlias www.example", ":2: ServerAlias belongs inside <VirtualHost>" },
     { "Alias docs /srv/docs", ":2: Alias: \"docs\" must start with /" },
     { "Header set", ":2: Header takes two to five arguments" },
+    { "Options ExecCGI", ":2: Options: \"ExecCGI\" is not supported here" },
+    { "Options +Indexes FollowSymLinks", ":2: Options: mix options with and without + or -" },
     { "ErrorDocument 200 /ok.html", ":2: ErrorDocument: \"200\" is not an error status" },
     { "ErrorDocument 4o4 /nf.html", ":2: ErrorDocument: \"4o4\" is not an error status" },
     { "ErrorDocument 404 /a/../../x", ":2: ErrorDocument: \"/a/../../x\" is not a valid URL" },
