@@ -382,11 +382,24 @@ vhost_slot_of(const vhost_table_t *t, uint32_t hash)
 void
 vhost_table_freeze(vhost_table_t *t)
 {
-    const vhost_exact_t *exact = (const vhost_exact_t *)t->exact->elts;
+    vhost_exact_t *exact = (vhost_exact_t *)t->exact->elts;
+    const vhost_wild_t *wild = (const vhost_wild_t *)t->wild->elts;
     uint32_t nslots = 1;
 
     if (t->frozen)
         return;
+    /* Settle each exact name now: the first earlier wildcard that matches it would win
+     * at lookup, so its value is the answer, and seq 0 tells the lookup not to scan.
+     * A request naming a configured host then costs one probe, however many wildcard
+     * patterns come before its vhost. */
+    for (int k = 0; k < t->exact->nelts; k++) {
+        for (int j = 0; j < t->wild->nelts && wild[j].seq < exact[k].seq; j++)
+            if (vhost_wild_match(&wild[j], exact[k].name, exact[k].len)) {
+                exact[k].value = wild[j].value;
+                break;
+            }
+        exact[k].seq = 0;
+    }
     while (nslots < 4 * (uint32_t)t->exact->nelts)
         nslots *= 2;
     t->slots = apr_pcalloc(t->pool, nslots * sizeof(*t->slots));
