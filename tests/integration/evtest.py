@@ -389,8 +389,19 @@ def log_detail(s):
 def running(s):
     """Start s; stop it at the end, and kill its children should the parent hang or
     leave one behind (a stopped child would outlive a parent that evtest SIGKILLs).
-    The temporary directory is removed only when the body succeeded."""
-    s.start()
+    The temporary directory is removed only when the body succeeded; a server that
+    started but did not come up is killed with its children before the error goes on."""
+    try:
+        s.start()
+    except BaseException:
+        if s.proc is not None and s.proc.poll() is None:
+            kids = set(s.children())
+            s.proc.kill()
+            s.proc.wait(10)
+            for p in kids:
+                if alive(p):
+                    kill_quietly(p)
+        raise
     ok = False
     kids = set(s.children())
     try:
