@@ -368,16 +368,21 @@ conn_client_ip(conn_t *c)
 {
     conn_ctx_t *x = c->ctx;
 
-    if (x->client_ip[0])
-        return;
+    if (!x->client_ip[0])
+        conn_peer_text(c, x->client_ip, sizeof(x->client_ip));
+}
+
+void
+conn_peer_text(const conn_t *c, char *buf, size_t size)
+{
     if (c->peer.sa.sa_family == AF_INET6) {
         const struct in6_addr *a = &c->peer.sin6.sin6_addr;
         if (IN6_IS_ADDR_V4MAPPED(a))
-            inet_ntop(AF_INET, &a->s6_addr[12], x->client_ip, sizeof(x->client_ip));
+            inet_ntop(AF_INET, &a->s6_addr[12], buf, (socklen_t)size);
         else
-            inet_ntop(AF_INET6, a, x->client_ip, sizeof(x->client_ip));
+            inet_ntop(AF_INET6, a, buf, (socklen_t)size);
     } else {
-        inet_ntop(AF_INET, &c->peer.sin.sin_addr, x->client_ip, sizeof(x->client_ip));
+        inet_ntop(AF_INET, &c->peer.sin.sin_addr, buf, (socklen_t)size);
     }
 }
 

@@ -97,6 +97,10 @@ typedef struct conn_t {
 /* conn_process: a worker serves `c` until it parks or closes it (worker threads). */
 void conn_process(conn_t *c, int worker_index);
 
+/* conn_peer_text: the peer's address as text into buf (size >= INET6_ADDRSTRLEN); an
+ * IPv4-mapped IPv6 address is written as the IPv4 one. Any thread. */
+void conn_peer_text(const conn_t *c, char *buf, size_t size);
+
 /* conn_close: close the socket and recycle the record and context (any owner). */
 void conn_close(conn_t *c);
 

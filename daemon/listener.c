@@ -279,10 +279,8 @@ listener_proxy_refuse(listener_t *l, conn_t *c, const char *why, apr_time_t now)
 
     if (log_ratelimit(&l->proxy_log, now, &suppressed)) {
         char ip[INET6_ADDRSTRLEN] = "?";
-        const void *a = c->peer.sa.sa_family == AF_INET6 ? (const void *)&c->peer.sin6.sin6_addr
-                                                         : (const void *)&c->peer.sin.sin_addr;
 
-        inet_ntop(c->peer.sa.sa_family, a, ip, sizeof(ip));
+        conn_peer_text(c, ip, sizeof(ip));
         log_error(EV_LOG_ERR, 0, "EVH00211",
                   "PROXY protocol: connection from %s closed: %s (%llu similar suppressed)", ip,
                   why, (unsigned long long)suppressed);
