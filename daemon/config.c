@@ -433,65 +433,6 @@ config_location(config_ctx_t *ctx, const config_directive_t *d, int argc, char *
     return NULL;
 }
 
-/* Clears the bits past the prefix; returns 1 when one of them was set. */
-static int
-config_cidr_mask(ev_cidr_t *c)
-{
-    int i, bits = c->family == APR_INET ? 32 : 128, changed = 0;
-
-    for (i = c->prefix; i < bits; i++) {
-        unsigned char bit = (unsigned char)(0x80u >> (i % 8));
-
-        if (c->addr[i / 8] & bit) {
-            c->addr[i / 8] &= (unsigned char)~bit;
-            changed = 1;
-        }
-    }
-    return changed;
-}
-
-/* "address" or "address/prefix", IPv4 or IPv6. An IPv4-mapped IPv6 network
- * (::ffff:a.b.c.d/96 and longer) becomes the IPv4 one, since clients of a dual-stack
- * socket are matched as IPv4. Returns NULL or the reason. */
-static const char *
-config_cidr_parse(const char *arg, ev_cidr_t *out, apr_pool_t *p)
-{
-    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-    char host[INET6_ADDRSTRLEN];
-    const char *slash = strchr(arg, '/');
-    size_t n = slash ? (size_t)(slash - arg) : strlen(arg);
-    long long prefix;
-    int max;
-
-    memset(out, 0, sizeof(*out));
-    if (n == 0 || n >= sizeof(host))
-        return "is not an IPv4 or IPv6 address";
-    memcpy(host, arg, n);
-    host[n] = '\0';
-    if (inet_pton(AF_INET, host, out->addr) == 1) {
-        out->family = APR_INET;
-        max = 32;
-    } else if (inet_pton(AF_INET6, host, out->addr) == 1) {
-        out->family = APR_INET6;
-        max = 128;
-    } else {
-        return "is not an IPv4 or IPv6 address";
-    }
-    out->prefix = max;
-    if (slash) {
-        if (!apr_isdigit(slash[1]) || config_syntax_number(slash + 1, &prefix) != 0 || prefix > max)
-            return apr_psprintf(p, "has a prefix length that is not 0..%d", max);
-        out->prefix = (int)prefix;
-    }
-    if (out->family == APR_INET6 && out->prefix >= 96 && memcmp(out->addr, mapped, 12) == 0) {
-        memmove(out->addr, out->addr + 12, 4);
-        memset(out->addr + 4, 0, 12);
-        out->family = APR_INET;
-        out->prefix -= 96;
-    }
-    return NULL;
-}
-
 /* Every argument is checked before any is added, so a bad one leaves the list as it
  * was. A network written with host bits set ("10.1.2.3/8") is taken as the network it
  * lies in, with a warning: it is more likely a typo than an intent. */
@@ -505,10 +446,10 @@ config_cidr_list(config_ctx_t *ctx, const config_directive_t *d, int argc, char 
     int i;
 
     for (i = 0; i < argc; i++)
-        if ((why = config_cidr_parse(argv[i], &nets[i], ctx->ptemp)) != NULL)
+        if ((why = cidr_parse(argv[i], &nets[i], ctx->ptemp)) != NULL)
             return config_bad_value(ctx, d, argv[i], why);
     for (i = 0; i < argc; i++) {
-        if (config_cidr_mask(&nets[i])) {
+        if (cidr_mask(&nets[i])) {
             inet_ntop(nets[i].family == APR_INET ? AF_INET : AF_INET6, nets[i].addr, text,
                       sizeof(text));
             config_warn_at(ctx, config_where(ctx), "%s: \"%s\" has host bits set; matching %s/%d",

@@ -15,6 +15,8 @@
 #include <apr_time.h>
 #include <apr_network_io.h> /* apr_port_t, APR_INET* */
 
+#include "cidr.h"
+
 /* LogLevel values, Apache's order. */
 enum {
     EV_LOG_EMERG = 0,
@@ -44,14 +46,6 @@ typedef struct {
     apr_interval_time_t max;     /* the most MinRate may extend it to (0: no maximum) */
     int min_rate;                /* bytes per second that earn one more second (0: none) */
 } ev_read_timeout_t;
-
-/* One StatusAllow or ProxyProtocolTrusted network: an address and a prefix length, host bits
- * cleared. */
-typedef struct {
-    int family;             /* APR_INET or APR_INET6 */
-    unsigned char addr[16]; /* the network, in network byte order (IPv4: the first 4 bytes) */
-    int prefix;             /* leading bits that must match: 0..32 (IPv4) or 0..128 (IPv6) */
-} ev_cidr_t;
 
 /* One CustomLog directive. */
 typedef struct {

@@ -369,7 +369,7 @@ listener_proxy_start(listener_t *l, conn_t *c, apr_time_t now)
     int rc;
 
     c->queue = -1;
-    if (!status_format_allowed(l->c->conf->proxy_trusted, &c->peer.sa)) {
+    if (!cidr_list_has(l->c->conf->proxy_trusted, &c->peer.sa)) {
         listener_proxy_refuse(l, c, "not a ProxyProtocolTrusted address", now);
         return -1;
     }

@@ -20,6 +20,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/site.c %reldir%/site.h \
 	%reldir%/dirindex.c %reldir%/dirindex.h \
 	%reldir%/location_match.c %reldir%/location_match.h \
+	%reldir%/cidr.c %reldir%/cidr.h \
 	%reldir%/alias_match.c %reldir%/alias_match.h \
 	%reldir%/header_action.c %reldir%/header_action.h \
 	%reldir%/expires.c %reldir%/expires.h \

@@ -217,7 +217,7 @@ status_serve(conn_t *c, ev_slice_t target)
     const char *body, *refresh = "";
     size_t len;
 
-    if (!status_format_allowed(c->child->conf->status_allow, &c->peer.sa)) {
+    if (!cidr_list_has(c->child->conf->status_allow, &c->peer.sa)) {
         handler_error(c, 403, STATUS_NO_STORE);
         return;
     }

@@ -1,6 +1,6 @@
 /*
  * status_format.c — the server-status page without the server: request matching,
- * the access check, the query, /proc parsing, and the HTML, ?auto and Prometheus
+ * the query, /proc parsing, and the HTML, ?auto and Prometheus
  * renderings of a snapshot (see status_format.h; status.c collects the snapshot).
  *
  * Who: worker threads, one request at a time each; no shared state, no locks.
@@ -254,41 +254,6 @@ status_format_match(const char *location, const char *target, size_t len, apr_po
     if (n == llen + 1 && path[llen] == '/')
         n--;
     return n == llen && memcmp(path, location, llen) == 0;
-}
-
-static int
-status_cidr_has(const ev_cidr_t *c, int family, const unsigned char *addr)
-{
-    int full = c->prefix / 8, rest = c->prefix % 8;
-
-    if (c->family != family)
-        return 0;
-    if (memcmp(c->addr, addr, (size_t)full) != 0)
-        return 0;
-    return rest == 0 || ((c->addr[full] ^ addr[full]) & (0xff00 >> rest) & 0xff) == 0;
-}
-
-int
-status_format_allowed(const apr_array_header_t *allow, const struct sockaddr *sa)
-{
-    const unsigned char *addr;
-    int family, i;
-
-    if (sa->sa_family == AF_INET) {
-        family = APR_INET;
-        addr = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-    } else if (sa->sa_family == AF_INET6) {
-        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-
-        family = IN6_IS_ADDR_V4MAPPED(a6) ? APR_INET : APR_INET6;
-        addr = a6->s6_addr + (family == APR_INET ? 12 : 0);
-    } else {
-        return 0;
-    }
-    for (i = 0; i < allow->nelts; i++)
-        if (status_cidr_has(&APR_ARRAY_IDX(allow, i, ev_cidr_t), family, addr))
-            return 1;
-    return 0;
 }
 
 /* ---- /proc/PID/stat ---- */

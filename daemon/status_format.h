@@ -63,14 +63,6 @@ void status_format_query(const char *q, size_t len, status_query_t *out);
  */
 int status_format_match(const char *location, const char *target, size_t len, apr_pool_t *p);
 
-/*
- * status_format_allowed: whether the client at `sa` is inside one of the StatusAllow
- * networks in `allow` (ev_cidr_t entries). An IPv4-mapped IPv6 address (a v4 client
- * on a dual-stack socket) is matched as the IPv4 address it carries. Families other
- * than AF_INET and AF_INET6 never match. Returns 1 or 0.
- */
-int status_format_allowed(const apr_array_header_t *allow, const struct sockaddr *sa);
-
 /* What /proc/PID/stat says about a process's CPU time, in clock ticks. */
 typedef struct {
     int32_t ppid;    /* the parent's pid (field 4) */

@@ -21,6 +21,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_site \
 	tests/unit/daemon/test_response \
 	tests/unit/daemon/test_location_match \
+	tests/unit/daemon/test_cidr \
 	tests/unit/daemon/test_alias_match \
 	tests/unit/daemon/test_header_action \
 	tests/unit/daemon/test_expires \
@@ -78,6 +79,9 @@ tests_unit_daemon_test_vhost_match_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_location_match_SOURCES = tests/unit/daemon/test_location_match.c
 tests_unit_daemon_test_location_match_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_location_match_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_cidr_SOURCES = tests/unit/daemon/test_cidr.c
+tests_unit_daemon_test_cidr_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_cidr_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_alias_match_SOURCES = tests/unit/daemon/test_alias_match.c
 tests_unit_daemon_test_alias_match_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_alias_match_LDADD = $(UNIT_LDADD)

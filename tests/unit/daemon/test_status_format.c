@@ -1,6 +1,6 @@
 /*
  * test_status_format.c — the status page without a server: the query, location
- * matching, StatusAllow networks, /proc/PID/stat parsing, worker counting, the
+ * matching, /proc/PID/stat parsing, worker counting, the
  * duration estimate, and the HTML, ?auto and Prometheus renderings of a fixed
  * snapshot (exact ?auto text in Apache 2.4's key order, a Prometheus grammar check,
  * escaping of hostile names).
@@ -143,101 +143,6 @@ START_TEST(test_match_nested_location)
     ck_assert_int_eq(status_format_match("/a/b", "/a/b/c", 6, pool), 0);
     /* the length bounds the target */
     ck_assert_int_eq(status_format_match("/a/b", "/a/bc", 4, pool), 1);
-}
-END_TEST
-
-/* ---- StatusAllow ---- */
-
-/* "address/prefix" as config.c stores it. */
-static ev_cidr_t
-cidr(const char *text)
-{
-    ev_cidr_t c = { 0 };
-    char host[64];
-    const char *slash = strchr(text, '/');
-
-    snprintf(host, sizeof(host), "%.*s", (int)(slash - text), text);
-    if (inet_pton(AF_INET, host, c.addr) == 1)
-        c.family = APR_INET;
-    else
-        ck_assert_int_eq(inet_pton(AF_INET6, host, c.addr), 1);
-    if (c.family != APR_INET)
-        c.family = APR_INET6;
-    c.prefix = atoi(slash + 1);
-    return c;
-}
-
-static int
-allowed(const char *rules, const char *client)
-{
-    apr_array_header_t *allow = apr_array_make(pool, 4, sizeof(ev_cidr_t));
-    char *list = apr_pstrdup(pool, rules), *tok, *save = NULL;
-    struct sockaddr_in sin = { .sin_family = AF_INET };
-    struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
-
-    for (tok = apr_strtok(list, " ", &save); tok; tok = apr_strtok(NULL, " ", &save))
-        APR_ARRAY_PUSH(allow, ev_cidr_t) = cidr(tok);
-    if (inet_pton(AF_INET, client, &sin.sin_addr) == 1)
-        return status_format_allowed(allow, (struct sockaddr *)&sin);
-    ck_assert_int_eq(inet_pton(AF_INET6, client, &sin6.sin6_addr), 1);
-    return status_format_allowed(allow, (struct sockaddr *)&sin6);
-}
-
-static const struct {
-    const char *rules;  /* space-separated networks */
-    const char *client; /* the peer address */
-    int allowed;
-} allow_cases[] = {
-    { "127.0.0.1/32 ::1/128", "127.0.0.1", 1 },
-    { "127.0.0.1/32 ::1/128", "::1", 1 },
-    { "127.0.0.1/32 ::1/128", "127.0.0.2", 0 },
-    { "127.0.0.1/32 ::1/128", "::2", 0 },
-    { "127.0.0.1/32 ::1/128", "::ffff:127.0.0.1", 1 },
-    { "127.0.0.1/32 ::1/128", "::ffff:127.0.0.2", 0 },
-    { "127.0.0.1/32 ::1/128", "192.0.2.1", 0 },
-    { "10.0.0.0/8", "10.255.255.255", 1 },
-    { "10.0.0.0/8", "11.0.0.0", 0 },
-    { "10.0.0.0/8", "9.255.255.255", 0 },
-    { "10.128.0.0/9", "10.128.0.1", 1 },
-    { "10.128.0.0/9", "10.127.255.255", 0 },
-    { "192.0.2.2/31", "192.0.2.3", 1 },
-    { "192.0.2.2/31", "192.0.2.4", 0 },
-    { "192.0.2.2/31", "192.0.2.1", 0 },
-    { "0.0.0.0/0", "203.0.113.9", 1 },
-    { "0.0.0.0/0", "::ffff:203.0.113.9", 1 },
-    { "0.0.0.0/0", "2001:db8::1", 0 },
-    { "::/0", "2001:db8::1", 1 },
-    { "::/0", "::ffff:10.0.0.1", 0 },
-    { "::/0", "10.0.0.1", 0 },
-    { "2001:db8::/32", "2001:db8:ffff::1", 1 },
-    { "2001:db8::/32", "2001:db9::1", 0 },
-    { "2001:db8::/33", "2001:db8:8000::1", 0 },
-    { "2001:db8::/33", "2001:db8:7fff::1", 1 },
-    { "::/127", "::1", 1 },
-    { "::/127", "::2", 0 },
-    { "10.0.0.0/8 2001:db8::/32 192.0.2.7/32", "192.0.2.7", 1 },
-    { "10.0.0.0/8 2001:db8::/32 192.0.2.7/32", "192.0.2.8", 0 },
-};
-
-START_TEST(test_allowed)
-{
-    ck_assert_msg(allowed(allow_cases[_i].rules, allow_cases[_i].client) == allow_cases[_i].allowed,
-                  "%s from %s", allow_cases[_i].rules, allow_cases[_i].client);
-}
-END_TEST
-
-START_TEST(test_allowed_other_families_and_empty_list)
-{
-    apr_array_header_t *allow = apr_array_make(pool, 1, sizeof(ev_cidr_t));
-    struct sockaddr_un sun = { .sun_family = AF_UNIX };
-    struct sockaddr_in sin = { .sin_family = AF_INET };
-
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(status_format_allowed(allow, (struct sockaddr *)&sin), 0);
-    APR_ARRAY_PUSH(allow, ev_cidr_t) = cidr("0.0.0.0/0");
-    APR_ARRAY_PUSH(allow, ev_cidr_t) = cidr("::/0");
-    ck_assert_int_eq(status_format_allowed(allow, (struct sockaddr *)&sin), 1);
-    ck_assert_int_eq(status_format_allowed(allow, (struct sockaddr *)&sun), 0);
 }
 END_TEST
 
@@ -845,8 +750,6 @@ status_format_suite(void)
     tcase_add_test(tc, test_query_length_bounds);
     tcase_add_loop_test(tc, test_match, 0, sizeof(match_cases) / sizeof(match_cases[0]));
     tcase_add_test(tc, test_match_nested_location);
-    tcase_add_loop_test(tc, test_allowed, 0, sizeof(allow_cases) / sizeof(allow_cases[0]));
-    tcase_add_test(tc, test_allowed_other_families_and_empty_list);
     tcase_add_test(tc, test_proc_stat);
     tcase_add_loop_test(tc, test_proc_stat_bad, 0, sizeof(bad_stats) / sizeof(bad_stats[0]));
     tcase_add_test(tc, test_proc_stat_length_bounds);
