@@ -25,6 +25,7 @@
 #include "expires.h"
 #include "header_action.h"
 #include "http_path.h"
+#include "location.h"
 #include "vhost_match.h"
 
 #include <apr_file_info.h>
@@ -59,18 +60,22 @@ struct config_directive {
     int min_args;              /* fewest arguments */
     int max_args;              /* most arguments, -1 for no limit */
     int flags;                 /* CONFIG_MULTI: every occurrence adds, else a later one
-                                * replaces; CONFIG_SITE: allowed in <VirtualHost> */
+                                * replaces; CONFIG_SITE: allowed in <VirtualHost>;
+                                * CONFIG_LOCATION: allowed in <Location> */
     size_t offset;             /* the field of the generic handlers: in ev_config_t, or in
                                 * ev_site_t for CONFIG_SITE directives */
     long long minimum;         /* smallest value the numeric handlers accept */
 };
 
-enum { CONFIG_MULTI = 1, CONFIG_SITE = 2 };
+enum { CONFIG_MULTI = 1, CONFIG_SITE = 2, CONFIG_LOCATION = 4 };
 
 struct config_ctx {
     ev_site_t *site;               /* the site being read: cfg->main, or a <VirtualHost> */
     const char *section_file;      /* the file that opened that <VirtualHost> */
     int section_depth;             /* ... at this Include depth (it must close there) */
+    ev_location_t *location;       /* the open <Location> section, or NULL */
+    const char *location_file;     /* the file that opened it */
+    int location_depth;            /* ... at this Include depth */
     apr_pool_t *p;                 /* pconf: the result and the messages */
     apr_pool_t *ptemp;             /* scratch, destroyed when config_load returns */
     apr_array_header_t *msgs;      /* the caller's message list */
@@ -616,6 +621,7 @@ static const char *
 config_error_document(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
     ev_errordoc_t e = { 0 };
+    apr_array_header_t *docs;
     long long code;
     size_t len = strlen(argv[1]), n;
     int i;
@@ -639,12 +645,13 @@ config_error_document(config_ctx_t *ctx, const config_directive_t *d, int argc, 
         e.kind = EV_ERRDOC_TEXT;
         e.arg = apr_pstrdup(ctx->p, argv[1]);
     }
-    for (i = 0; i < ctx->site->error_documents->nelts; i++)
-        if (APR_ARRAY_IDX(ctx->site->error_documents, i, ev_errordoc_t).status == e.status) {
-            APR_ARRAY_IDX(ctx->site->error_documents, i, ev_errordoc_t) = e;
+    docs = ctx->location ? ctx->location->error_documents : ctx->site->error_documents;
+    for (i = 0; i < docs->nelts; i++)
+        if (APR_ARRAY_IDX(docs, i, ev_errordoc_t).status == e.status) {
+            APR_ARRAY_IDX(docs, i, ev_errordoc_t) = e;
             return NULL;
         }
-    APR_ARRAY_PUSH(ctx->site->error_documents, ev_errordoc_t) = e;
+    APR_ARRAY_PUSH(docs, ev_errordoc_t) = e;
     return NULL;
 }
 
@@ -691,7 +698,41 @@ config_header(config_ctx_t *ctx, const config_directive_t *d, int argc, char **a
 
     if (why)
         return apr_psprintf(ctx->ptemp, "%s: %s", d->name, why);
-    APR_ARRAY_PUSH(ctx->site->headers, header_action_t) = a;
+    APR_ARRAY_PUSH(ctx->location ? ctx->location->headers : ctx->site->headers, header_action_t) =
+        a;
+    return NULL;
+}
+
+/* Require: only inside <Location>; the lines of one section add up (any grants). */
+static const char *
+config_require(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    ev_location_t *l = ctx->location;
+    ev_require_t *r;
+    const char *why;
+
+    if (l == NULL)
+        return apr_psprintf(ctx->ptemp, "%s belongs inside <Location>", d->name);
+    r = (ev_require_t *)l->require;
+    if (r == NULL) {
+        r = apr_pcalloc(ctx->p, sizeof(*r));
+        r->nets = apr_array_make(ctx->p, 2, sizeof(ev_cidr_t));
+    }
+    if ((why = location_require_parse(argc, argv, r, ctx->p)) != NULL)
+        return apr_psprintf(ctx->ptemp, "%s %s", d->name, why);
+    l->require = r;
+    return NULL;
+}
+
+static const char *
+config_set_handler(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    const char *why;
+
+    if (ctx->location == NULL)
+        return apr_psprintf(ctx->ptemp, "%s belongs inside <Location>", d->name);
+    if ((why = location_handler_parse(argv[0], &ctx->location->handler)) != NULL)
+        return config_bad_value(ctx, d, argv[0], why);
     return NULL;
 }
 
@@ -739,8 +780,71 @@ config_vaddr(config_ctx_t *ctx, const char *arg, ev_vaddr_t *out)
     return NULL;
 }
 
-/* A section line: "<VirtualHost addr ...>" or "</VirtualHost>". The words still hold
- * the '<' and the '>' (a word of its own, or the end of the last one). */
+/* "<Location /prefix>" or "</Location>", inside the main server or a <VirtualHost>. The
+ * prefix is normalized as request paths are, its trailing '/' kept: it is significant
+ * to the match (location_match.h). */
+static void
+config_location_section(config_ctx_t *ctx, const char *where, int closing, int argc, char **argv)
+{
+    ev_location_t *l;
+    const char *arg = argv[1];
+    size_t len, n;
+    char *out;
+
+    if (closing) {
+        if (argc > 1)
+            config_error_at(ctx, where, "</Location> takes no arguments");
+        else if (ctx->location == NULL)
+            config_error_at(ctx, where, "</Location> without <Location>");
+        else if (ctx->location_file != ctx->file || ctx->location_depth != ctx->depth)
+            config_error_at(ctx, where,
+                            "</Location> closes <Location> of %s: a section must end in the "
+                            "file that opens it",
+                            ctx->location->where);
+        else
+            ctx->location = NULL;
+        return;
+    }
+    if (ctx->location != NULL) {
+        config_error_at(ctx, where, "<Location> inside <Location> of %s", ctx->location->where);
+        return;
+    }
+    /* The section opens even when its path is refused, so that what it holds is not
+     * taken for the site's, nor its end for a stray one. */
+    l = apr_pcalloc(ctx->p, sizeof(*l));
+    l->where = where;
+    l->headers = apr_array_make(ctx->p, 2, sizeof(header_action_t));
+    l->error_documents = apr_array_make(ctx->p, 2, sizeof(ev_errordoc_t));
+    l->handler = -1;
+    ctx->location = l;
+    ctx->location_file = ctx->file;
+    ctx->location_depth = ctx->depth;
+    if (argc >= 2 && strcmp(arg, "~") == 0) {
+        config_error_at(ctx, where,
+                        "<Location ~>: regular expressions are not supported; "
+                        "a URL-path prefix is expected");
+        return;
+    }
+    if (argc != 2) {
+        config_error_at(ctx, where, "<Location> takes one URL-path");
+        return;
+    }
+    if (arg[0] != '/') {
+        config_error_at(ctx, where, "<Location %s>: a URL-path starting with / is expected", arg);
+        return;
+    }
+    len = strlen(arg);
+    out = apr_palloc(ctx->p, len + 2);
+    if (strpbrk(arg, "?#") || http_path_normalize(arg, len, out, len + 2, &n) != 0) {
+        config_error_at(ctx, where, "<Location %s>: not a valid URL path", arg);
+        return;
+    }
+    l->prefix = out;
+    APR_ARRAY_PUSH(ctx->site->locations, ev_location_t *) = l;
+}
+
+/* A section line: "<VirtualHost addr ...>", "<Location path>" or their ends. The words
+ * still hold the '<' and the '>' (a word of its own, or the end of the last one). */
 static void
 config_section(config_ctx_t *ctx, int argc, char **argv)
 {
@@ -758,8 +862,17 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     if (last[0] == '\0' && argc > 1)
         argc--;
     tag += closing;
+    if (strcasecmp(tag, "Location") == 0) {
+        config_location_section(ctx, where, closing, argc, argv);
+        return;
+    }
     if (strcasecmp(tag, "VirtualHost") != 0) {
         config_error_at(ctx, where, "unknown section <%s%s>", closing ? "/" : "", tag);
+        return;
+    }
+    if (ctx->location != NULL) {
+        config_error_at(ctx, where, "<%sVirtualHost> inside <Location> of %s", closing ? "/" : "",
+                        ctx->location->where);
         return;
     }
     if (closing) {
@@ -798,6 +911,7 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     site->expires_active = -1;
     site->error_documents = apr_array_make(ctx->p, 2, sizeof(ev_errordoc_t));
     site->options_indexes = -1;
+    site->locations = apr_array_make(ctx->p, 2, sizeof(ev_location_t *));
     for (i = 1; i < argc; i++) {
         ev_vaddr_t a;
 
@@ -812,10 +926,16 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     ctx->section_depth = ctx->depth;
 }
 
-/* A file (or the -C/-c lines) ends: a <VirtualHost> it opened must be closed. */
+/* A file (or the -C/-c lines) ends: a section it opened must be closed. */
 static void
 config_section_end(config_ctx_t *ctx, const char *what)
 {
+    if (ctx->location != NULL && ctx->location_file == ctx->file &&
+        ctx->location_depth == ctx->depth) {
+        config_error_at(ctx, ctx->location->where, "<Location> is not closed by the end of %s",
+                        what);
+        ctx->location = NULL;
+    }
     if (ctx->site == ctx->cfg->main || ctx->section_file != ctx->file ||
         ctx->section_depth != ctx->depth)
         return;
@@ -838,7 +958,8 @@ static const config_directive_t config_directives[] = {
     { "DefaultRuntimeDir", config_string, 1, 1, 0, CONFIG_AT(runtime_dir), 0 },
     { "DirectoryIndex", config_directory_index, 1, -1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "DocumentRoot", config_string, 1, 1, CONFIG_SITE, SITE_AT(document_root), 0 },
-    { "ErrorDocument", config_error_document, 2, 2, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
+    { "ErrorDocument", config_error_document, 2, 2, CONFIG_MULTI | CONFIG_SITE | CONFIG_LOCATION, 0,
+      0 },
     { "ErrorLog", config_error_log, 1, 1, 0, CONFIG_AT(error_log), 0 },
     { "ExpiresActive", config_flag, 1, 1, CONFIG_SITE, SITE_AT(expires_active), 0 },
     { "ExpiresByType", config_expires_by_type, 2, 2, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
@@ -850,10 +971,11 @@ static const config_directive_t config_directives[] = {
     { "GracefulShutdownTimeout", config_interval, 1, 1, 0, CONFIG_AT(graceful_shutdown_timeout),
       0 },
     { "Group", config_string, 1, 1, 0, CONFIG_AT(group), 0 },
-    { "Header", config_header, 2, 5, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
+    { "Header", config_header, 2, 5, CONFIG_MULTI | CONFIG_SITE | CONFIG_LOCATION, 0, 0 },
     { "HealthLocation", config_location, 1, 1, 0, CONFIG_AT(health_location), 0 },
-    { "Include", config_include, 1, 1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
-    { "IncludeOptional", config_include_optional, 1, 1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
+    { "Include", config_include, 1, 1, CONFIG_MULTI | CONFIG_SITE | CONFIG_LOCATION, 0, 0 },
+    { "IncludeOptional", config_include_optional, 1, 1,
+      CONFIG_MULTI | CONFIG_SITE | CONFIG_LOCATION, 0, 0 },
     { "KeepAlive", config_flag, 1, 1, 0, CONFIG_AT(keepalive), 0 },
     { "KeepAliveTimeout", config_interval, 1, 1, 0, CONFIG_AT(keepalive_timeout), 0 },
     { "LimitRequestBody", config_off, 1, 1, 0, CONFIG_AT(limit_request_body), 0 },
@@ -876,6 +998,7 @@ static const config_directive_t config_directives[] = {
     { "ProxyProtocolTimeout", config_interval, 1, 1, 0, CONFIG_AT(proxy_timeout), 0 },
     { "ProxyProtocolTrusted", config_cidr_list, 1, -1, CONFIG_MULTI, CONFIG_AT(proxy_trusted), 0 },
     { "Redirect", config_redirect, 1, 3, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
+    { "Require", config_require, 1, -1, CONFIG_MULTI | CONFIG_SITE | CONFIG_LOCATION, 0, 0 },
     { "RequestReadTimeout", config_request_read_timeout, 1, 3, 0, 0, 0 },
     { "ScoreboardFile", config_string, 1, 1, 0, CONFIG_AT(scoreboard_file), 0 },
     { "SendfileMinSize", config_off, 1, 1, 0, CONFIG_AT(sendfile_min_size), 0 },
@@ -883,6 +1006,7 @@ static const config_directive_t config_directives[] = {
     { "ServerAlias", config_server_alias, 1, -1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "ServerName", config_server_name, 1, 1, CONFIG_SITE, 0, 0 },
     { "ServerRoot", config_server_root, 1, 1, 0, 0, 0 },
+    { "SetHandler", config_set_handler, 1, 1, CONFIG_SITE | CONFIG_LOCATION, 0, 0 },
     { "StartServers", config_int, 1, 1, 0, CONFIG_AT(start_servers), 0 },
     { "StatusAllow", config_cidr_list, 1, -1, CONFIG_MULTI, CONFIG_AT(status_allow), 0 },
     { "StatusLocation", config_location, 1, 1, 0, CONFIG_AT(status_location), 0 },
@@ -969,6 +1093,13 @@ config_line(config_ctx_t *ctx, char *line, apr_array_header_t *words)
         config_error_at(ctx, config_where(ctx), "unknown directive \"%s\"", argv[0]);
         return;
     }
+    if (ctx->location != NULL && !(d->flags & CONFIG_LOCATION)) {
+        config_error_at(ctx, config_where(ctx),
+                        "%s is not allowed inside <Location> (Header, ErrorDocument, Require "
+                        "and SetHandler are)",
+                        d->name);
+        return;
+    }
     if (ctx->site != ctx->cfg->main && !(d->flags & CONFIG_SITE)) {
         config_error_at(ctx, config_where(ctx),
                         "%s is not allowed inside <VirtualHost> (it applies to the whole server)",
@@ -981,7 +1112,7 @@ config_line(config_ctx_t *ctx, char *line, apr_array_header_t *words)
     }
     if ((err = d->handler(ctx, d, argc, argv + 1)) != NULL)
         config_error_at(ctx, config_where(ctx), "%s", err);
-    else if (!(d->flags & CONFIG_MULTI) && ctx->site == ctx->cfg->main)
+    else if (!(d->flags & CONFIG_MULTI) && ctx->site == ctx->cfg->main && ctx->location == NULL)
         apr_hash_set(ctx->set_at, d->name, APR_HASH_KEY_STRING, config_where(ctx));
 }
 
@@ -1172,6 +1303,9 @@ config_resolve_sites(config_ctx_t *ctx, const char *main_file)
             s->options_indexes = 0;
         if (s->expires_active < 0)
             s->expires_active = 0;
+        if ((rv = location_build(s, m, ctx->p)) != APR_SUCCESS)
+            config_error_at(ctx, s->where ? s->where : main_file, "<Location>: %s",
+                            config_strerror(ctx, rv));
         if (s != m && s->directory_index == NULL)
             s->directory_index = m->directory_index;
         if (s != m && raw == NULL) {
@@ -1322,6 +1456,7 @@ config_defaults(apr_pool_t *p)
     c->main->expires_active = -1;
     c->main->error_documents = apr_array_make(p, 2, sizeof(ev_errordoc_t));
     c->main->options_indexes = -1;
+    c->main->locations = apr_array_make(p, 2, sizeof(ev_location_t *));
     c->sites = apr_array_make(p, 4, sizeof(ev_site_t *));
     APR_ARRAY_PUSH(c->sites, ev_site_t *) = c->main;
     c->user = "evhttpd";

@@ -84,6 +84,34 @@ typedef struct {
 
 enum { EV_ERRDOC_LOCAL = 1, EV_ERRDOC_URL, EV_ERRDOC_TEXT };
 
+/* What answers the requests of a <Location> (SetHandler). */
+enum {
+    EV_HANDLER_FILES = 0, /* files (SetHandler none; the default) */
+    EV_HANDLER_STATUS,    /* SetHandler server-status: the status page */
+    EV_HANDLER_HEALTH     /* SetHandler server-health: the health check (see HealthLocation) */
+};
+
+/* Who may have what a <Location> holds: its Require directives, any one of which
+ * grants (Apache's implicit <RequireAny>). */
+typedef struct {
+    int all;                  /* `Require all granted` */
+    apr_array_header_t *nets; /* ev_cidr_t of `Require ip` and `Require local` */
+} ev_require_t;
+
+/* A <Location> section. As read it holds its own directives only; the sites' tables
+ * (ev_site_t.location_table) hold merged ones: for each prefix, the site's Header and
+ * ErrorDocument, then those of every section whose prefix is a prefix of it, shorter
+ * first, so the longest prefix wins. */
+typedef struct ev_location_t {
+    const char *prefix;                  /* URL-path, normalized; a trailing '/' is kept */
+    const char *where;                   /* "file:line" of the section */
+    apr_array_header_t *headers;         /* header_action_t */
+    apr_array_header_t *error_documents; /* ev_errordoc_t, one per status */
+    const ev_require_t *require;         /* NULL: no Require (everyone, or StatusAllow for
+                                          * the status page) */
+    int handler;                         /* EV_HANDLER_*, or -1 when not set here */
+} ev_location_t;
+
 /* A site: the main server (directives outside every <VirtualHost>) or one virtual
  * host. What a virtual host does not set it takes from the main server once the whole
  * configuration is read, so after config_load every field is set. */
@@ -104,8 +132,12 @@ typedef struct ev_site_t {
     int expires_active;          /* ExpiresActive On|Off (main: Off; -1 until set) */
     apr_array_header_t *error_documents; /* ev_errordoc_t: its own ErrorDocument, then the
                                           * main server's for the other statuses */
-    int options_indexes; /* Options Indexes: list a directory without an index (main: off;
-                          * -1 until set) */
+    int options_indexes;           /* Options Indexes: list a directory without an index (main: off;
+                                    * -1 until set) */
+    apr_array_header_t *locations; /* ev_location_t *: its own <Location> sections, as read */
+    struct location_table_t *location_table; /* prefix -> merged const ev_location_t *, the
+                                              * main server's sections and its own; NULL
+                                              * when none applies */
 } ev_site_t;
 
 typedef struct {

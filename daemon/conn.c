@@ -131,6 +131,7 @@ conn_ctx_put(child_t *ch, conn_ctx_t *x)
     x->linger = 0;
     x->client_ip[0] = '\0';
     x->site = NULL;
+    x->loc = NULL;
     x->in_error_document = 0;
     lfstack_push(&ch->free_ctx, &x->node);
 }
@@ -566,6 +567,7 @@ conn_process(conn_t *c, int widx)
             x->linger = 1;
             x->req_start = apr_time_now();
             x->site = c->group->dflt;
+            x->loc = NULL;
             reqlog_request_begin(c, widx, 1);
             handler_error(c, status, NULL);
             break;
@@ -573,6 +575,7 @@ conn_process(conn_t *c, int widx)
             x->req_start = apr_time_now();
             x->resp.keepalive = conn_wants_keepalive(c);
             x->site = c->group->dflt; /* until handler_serve reads the host */
+            x->loc = NULL;
             reqlog_request_begin(c, widx, 0);
             status = conn_check_framing(c);
             if (status) {

@@ -64,11 +64,12 @@ typedef struct conn_ctx_t {
     apr_time_t head_start;  /* when the first byte of the current request arrived */
     apr_time_t req_start;   /* when the request head was complete */
     char client_ip[48];     /* the peer address as text */
-    const struct ev_site_t *site; /* the site answering the current request */
-    int in_error_document;        /* its ErrorDocument is being served: no second one */
-    char etag[40];                /* the served file's ETag (EV_ETAG_LEN) */
-    apr_time_t lastmod;           /* the served file's Last-Modified */
-    apr_time_t now;               /* the response's Date */
+    const struct ev_site_t *site;    /* the site answering the current request */
+    const struct ev_location_t *loc; /* its <Location> settings for the path, or NULL */
+    int in_error_document;           /* its ErrorDocument is being served: no second one */
+    char etag[40];                   /* the served file's ETag (EV_ETAG_LEN) */
+    apr_time_t lastmod;              /* the served file's Last-Modified */
+    apr_time_t now;                  /* the response's Date */
 } conn_ctx_t;
 
 typedef struct conn_t {

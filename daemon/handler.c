@@ -1,6 +1,7 @@
 /*
- * handler.c — what a request gets: method and target checks, OPTIONS, error pages;
- * the status page (StatusLocation) is status.c's and files are static.c's.
+ * handler.c — what a request gets: method and target checks, its <Location> (Require,
+ * SetHandler), OPTIONS, error pages; the status page is status.c's and files are
+ * static.c's.
  *
  * Who: worker threads, on the connection they own; allocation from the per-request
  * pool only.
@@ -13,7 +14,11 @@
 
 #include "handler.h"
 #include "health.h"
+#include "http_path.h"
 #include "http_response.h"
+#include "location.h"
+#include "location_match.h"
+#include "log.h"
 #include "static.h"
 #include "status.h"
 
@@ -26,14 +31,16 @@ handler_error_document(conn_t *c, int status, const char *extra_header)
 {
     conn_ctx_t *x = c->ctx;
     const ev_errordoc_t *d = NULL;
+    const apr_array_header_t *docs;
     int i, keepalive = x->resp.keepalive;
     apr_off_t len;
 
     if (x->site == NULL || x->in_error_document || x->req.line.len == 0)
         return 0;
-    for (i = 0; i < x->site->error_documents->nelts && d == NULL; i++)
-        if (APR_ARRAY_IDX(x->site->error_documents, i, ev_errordoc_t).status == status)
-            d = &APR_ARRAY_IDX(x->site->error_documents, i, ev_errordoc_t);
+    docs = x->loc ? x->loc->error_documents : x->site->error_documents;
+    for (i = 0; i < docs->nelts && d == NULL; i++)
+        if (APR_ARRAY_IDX(docs, i, ev_errordoc_t).status == status)
+            d = &APR_ARRAY_IDX(docs, i, ev_errordoc_t);
     if (d == NULL)
         return 0;
     x->in_error_document = 1; /* a missing document answers with the built-in page */
@@ -170,6 +177,42 @@ handler_origin_form(const ev_slice_t *t, ev_slice_t *out, ev_slice_t *host, apr_
     return 0;
 }
 
+/* <Location>: the settings for the request's path (x->loc). Answers, returning 1, when
+ * Require refuses the client or the section's handler is not files'. */
+static int
+handler_location(conn_t *c, ev_slice_t target)
+{
+    conn_ctx_t *x = c->ctx;
+    size_t n, cap = target.len + 2;
+    char *path = apr_palloc(x->preq, cap);
+
+    if (http_path_normalize(target.p, target.len, path, cap, &n) != 0)
+        return 0; /* static_serve answers it with the status the path deserves */
+    if ((x->loc = location_table_lookup(x->site->location_table, path, n)) == NULL)
+        return 0;
+    if (x->loc->require != NULL && !location_require_granted(x->loc->require, &c->peer.sa)) {
+        /* the target as sent: the parser admits visible ASCII only, the decoded path
+         * could put a line break into the log */
+        log_error(EV_LOG_ERR, 0, "EVH00801",
+                  "[client %s] client denied by server configuration: %.*s (<Location %s> "
+                  "of %s)",
+                  x->client_ip, (int)x->req.target.len, x->req.target.p, x->loc->prefix,
+                  x->loc->where);
+        handler_error(c, 403, NULL);
+        return 1;
+    }
+    switch (x->loc->handler) {
+    case EV_HANDLER_STATUS:
+        status_serve(c, target);
+        return 1;
+    case EV_HANDLER_HEALTH:
+        health_serve(c);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static void
 handler_options(conn_t *c)
 {
@@ -200,6 +243,9 @@ handler_serve(conn_t *c)
         return;
     }
     x->site = site_select(c->group, host.p, host.len);
+    x->loc = NULL;
+    if (x->site->location_table != NULL && handler_location(c, target))
+        return;
     /* Before files, so no file can shadow them; they answer every method themselves. */
     if (status_wants(c, target)) {
         status_serve(c, target);

@@ -5,9 +5,10 @@
  * (http_date_now); the head is assembled in one pass into one allocation from the
  * per-request pool, so it goes out in a single writev with the body.
  *
- * A site with Header directives or active ExpiresByType rules takes a second path:
- * its fields become a list that mod_expires' and mod_headers' rules edit, then are
- * written out. Sites without them never pay for it: one test per response.
+ * A site (or <Location>) with Header directives or active ExpiresByType rules takes a
+ * second path: its fields become a list that mod_expires' and mod_headers' rules
+ * edit, then are written out. Sites without them never pay for it: one test per
+ * response.
  */
 #include <stdio.h>
 #include <string.h>
@@ -183,7 +184,8 @@ http_edited_fields(conn_t *c, int status, const char *extra, size_t *len)
     }
     if (x->site->expires_active)
         http_apply_expires(c, status, h);
-    header_actions_apply(x->site->headers, h, status >= 300 && status != 304, x->preq);
+    header_actions_apply(x->loc ? x->loc->headers : x->site->headers, h,
+                         status >= 300 && status != 304, x->preq);
     for (i = 0; i < h->nelts; i++)
         cap += strlen(APR_ARRAY_IDX(h, i, header_field_t).name) +
                strlen(APR_ARRAY_IDX(h, i, header_field_t).value) + 4;
@@ -210,8 +212,8 @@ http_response_head(conn_t *c, int status, const char *extra, apr_off_t content_l
     const char *edited = NULL;
     size_t cap;
 
-    if (x->site != NULL &&
-        (x->site->headers->nelts > 0 || (x->site->expires_active && x->site->expires->nelts > 0)))
+    if (x->site != NULL && ((x->loc ? x->loc->headers : x->site->headers)->nelts > 0 ||
+                            (x->site->expires_active && x->site->expires->nelts > 0)))
         edited = http_edited_fields(c, status, extra, &edited_len);
     /* Fixed text and numbers below fit in 200 bytes. */
     cap = 200 + strlen(reason) + server_len + EV_HTTP_DATE_LEN + extra_len + edited_len;

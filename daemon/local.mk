@@ -21,6 +21,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/dirindex.c %reldir%/dirindex.h \
 	%reldir%/location_match.c %reldir%/location_match.h \
 	%reldir%/cidr.c %reldir%/cidr.h \
+	%reldir%/location.c %reldir%/location.h \
 	%reldir%/alias_match.c %reldir%/alias_match.h \
 	%reldir%/header_action.c %reldir%/header_action.h \
 	%reldir%/expires.c %reldir%/expires.h \

@@ -217,7 +217,9 @@ status_serve(conn_t *c, ev_slice_t target)
     const char *body, *refresh = "";
     size_t len;
 
-    if (!cidr_list_has(c->child->conf->status_allow, &c->peer.sa)) {
+    /* a Require in effect for the path has already decided */
+    if ((x->loc == NULL || x->loc->require == NULL) &&
+        !cidr_list_has(c->child->conf->status_allow, &c->peer.sa)) {
         handler_error(c, 403, STATUS_NO_STORE);
         return;
     }

@@ -22,6 +22,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_response \
 	tests/unit/daemon/test_location_match \
 	tests/unit/daemon/test_cidr \
+	tests/unit/daemon/test_location \
 	tests/unit/daemon/test_alias_match \
 	tests/unit/daemon/test_header_action \
 	tests/unit/daemon/test_expires \
@@ -82,6 +83,9 @@ tests_unit_daemon_test_location_match_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_cidr_SOURCES = tests/unit/daemon/test_cidr.c
 tests_unit_daemon_test_cidr_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_cidr_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_location_SOURCES = tests/unit/daemon/test_location.c
+tests_unit_daemon_test_location_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_location_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_alias_match_SOURCES = tests/unit/daemon/test_alias_match.c
 tests_unit_daemon_test_alias_match_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_alias_match_LDADD = $(UNIT_LDADD)
@@ -136,7 +140,8 @@ INTEGRATION_TESTS = \
 	tests/integration/18_proxy.py \
 	tests/integration/19_haproxy.py \
 	tests/integration/20_listen_buckets.py \
-	tests/integration/21_vhosts.py
+	tests/integration/21_vhosts.py \
+	tests/integration/24_locations.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "expires.h"
 #include "header_action.h"
+#include "location_match.h"
 
 static apr_pool_t *pool;
 static apr_array_header_t *msgs;
@@ -921,6 +922,72 @@ START_TEST(test_virtual_host_unclosed_in_include)
 }
 END_TEST
 
+/* ---- <Location> ---- */
+
+/* The merged settings of `path` in site s. */
+static const ev_location_t *
+location_of(const ev_site_t *s, const char *path)
+{
+    ck_assert_ptr_nonnull(s->location_table);
+    return location_table_lookup(s->location_table, path, strlen(path));
+}
+
+/* Sections in the main server and a virtual host: the vhost sees both, the longer
+ * prefix wins whatever the order they are written in, a vhost's section for the same
+ * prefix comes after the main server's; prefixes are normalized, a trailing slash
+ * kept; an Include inside a section adds to it. */
+START_TEST(test_locations)
+{
+    const ev_location_t *l;
+    const ev_site_t *v;
+
+    put("loc.conf", "Header set X-Inc 1\n");
+    load_ok("Listen 80\nHeader set X-Site main\n"
+            "<Location /a/b>\n  Require ip 10.0.0.0/8\n  Header set X-B 1\n</Location>\n"
+            "<Location /a>\n  Require all denied\n  SetHandler server-status\n"
+            "  ErrorDocument 403 /no.html\n  Include loc.conf\n</Location>\n"
+            "<Location /x/%7e/./y/>\n  SetHandler server-health\n</Location>\n"
+            "<VirtualHost *:80>\n  <Location /a>\n    Require local\n  </Location>\n"
+            "  <Location /v>\n    SetHandler none\n  </Location>\n</VirtualHost>\n"
+            "<VirtualHost *:80>\n</VirtualHost>\n");
+    ck_assert_int_eq(cfg->main->locations->nelts, 3);
+    l = location_of(cfg->main, "/a/b/c");
+    ck_assert_str_eq(l->prefix, "/a/b");
+    ck_assert_int_eq(l->require->all, 0);
+    ck_assert_int_eq(l->require->nets->nelts, 1);    /* /a/b's Require, not /a's */
+    ck_assert_int_eq(l->handler, EV_HANDLER_STATUS); /* inherited from /a */
+    ck_assert_int_eq(l->headers->nelts, 3);          /* X-Site, X-Inc (/a), X-B */
+    ck_assert_str_eq(APR_ARRAY_IDX(l->headers, 0, header_action_t).name, "X-Site");
+    ck_assert_str_eq(APR_ARRAY_IDX(l->headers, 1, header_action_t).name, "X-Inc");
+    ck_assert_str_eq(APR_ARRAY_IDX(l->headers, 2, header_action_t).name, "X-B");
+    ck_assert_int_eq(l->error_documents->nelts, 1);
+    l = location_of(cfg->main, "/abc");
+    ck_assert_str_eq(l->prefix, "/a");
+    ck_assert_int_eq(l->require->nets->nelts, 0);
+    ck_assert_ptr_null(location_of(cfg->main, "/b"));
+    ck_assert_ptr_null(location_of(cfg->main, "/x/~/y"));
+    ck_assert_int_eq(location_of(cfg->main, "/x/~/y/z")->handler, EV_HANDLER_HEALTH);
+    v = APR_ARRAY_IDX(cfg->sites, 1, const ev_site_t *);
+    ck_assert_int_eq(v->locations->nelts, 2);
+    l = location_of(v, "/a/x");
+    ck_assert_int_eq(l->require->nets->nelts, 2); /* the vhost's Require local */
+    ck_assert_int_eq(l->handler, EV_HANDLER_STATUS);
+    ck_assert_int_eq(location_of(v, "/a/b")->require->nets->nelts, 1);
+    ck_assert_int_eq(location_of(v, "/v")->handler, EV_HANDLER_FILES);
+    v = APR_ARRAY_IDX(cfg->sites, 2, const ev_site_t *);
+    ck_assert_int_eq(location_of(v, "/a/x")->require->nets->nelts, 0); /* the main server's */
+}
+END_TEST
+
+/* Without any section no table is built: the request path skips the lookup. */
+START_TEST(test_locations_none)
+{
+    load_ok("Listen 80\n<VirtualHost *:80>\n</VirtualHost>\n");
+    ck_assert_ptr_null(cfg->main->location_table);
+    ck_assert_ptr_null(APR_ARRAY_IDX(cfg->sites, 1, const ev_site_t *)->location_table);
+}
+END_TEST
+
 /* ---- errors ---- */
 
 static const struct {
@@ -972,6 +1039,40 @@ static const struct {
     { "Redirect 301 /a", ":2: Redirect: " },
     { "Redirect /a //evil.example/", ":2: Redirect: " },
     { "<VirtualHost *:80>\nServerName a", ":2: <VirtualHost> is not closed by the end of " },
+    { "<Location>", ":2: <Location> takes one URL-path" },
+    { "<Location /a /b>\n</Location>", ":2: <Location> takes one URL-path" },
+    { "<Location ~ ^/a>\n</Location>", ":2: <Location ~>: regular expressions are not supported" },
+    { "<Location a>\n</Location>", ":2: <Location a>: a URL-path starting with / is expected" },
+    { "<Location /a?b>\n</Location>", ":2: <Location /a?b>: not a valid URL path" },
+    { "<Location /../x>\n</Location>", ":2: <Location /../x>: not a valid URL path" },
+    { "</Location>", ":2: </Location> without <Location>" },
+    { "<Location /a>\n<Location /b>\n</Location>\n</Location>",
+      ":3: <Location> inside <Location> of " },
+    { "<Location /a>\n</Location x>", ":3: </Location> takes no arguments" },
+    { "<Location /a>", ":2: <Location> is not closed by the end of " },
+    { "<Location /a>\nDocumentRoot /srv\n</Location>",
+      ":3: DocumentRoot is not allowed inside <Location> (Header, ErrorDocument, Require" },
+    { "<Location /a>\n<VirtualHost *:80>\n</VirtualHost>\n</Location>",
+      ":3: <VirtualHost> inside <Location> of " },
+    { "<VirtualHost *:80>\n<Location /a>\n</VirtualHost>\n</Location>",
+      ":4: </VirtualHost> inside <Location> of " },
+    { "Require all granted", ":2: Require belongs inside <Location>" },
+    { "SetHandler server-status", ":2: SetHandler belongs inside <Location>" },
+    { "<Location /a>\nRequire\n</Location>", ":3: Require takes at least one argument" },
+    { "<Location /a>\nRequire all\n</Location>", ":3: Require all takes one argument" },
+    { "<Location /a>\nRequire all maybe\n</Location>", ":3: Require all maybe: expected granted" },
+    { "<Location /a>\nRequire ip\n</Location>", ":3: Require ip needs at least one address" },
+    { "<Location /a>\nRequire ip 10.0.0.0/33\n</Location>",
+      ":3: Require ip \"10.0.0.0/33\" has a prefix length that is not 0..32" },
+    { "<Location /a>\nRequire ip example.com\n</Location>",
+      ":3: Require ip \"example.com\" is not an IPv4 or IPv6 address" },
+    { "<Location /a>\nRequire host example.com\n</Location>",
+      ":3: Require \"host\" is not supported (all, ip, local)" },
+    { "<Location /a>\nRequire not ip 10.0.0.1\n</Location>",
+      ":3: Require negation needs <RequireAll>" },
+    { "<Location /a>\nRequire local now\n</Location>", ":3: Require local takes no argument" },
+    { "<Location /a>\nSetHandler cgi-script\n</Location>",
+      ":3: SetHandler: \"cgi-script\" is not a handler here (server-status, server-health, none)" },
     { "ThreadsPerChild abc", ":2: ThreadsPerChild: \"abc\" is not a number" },
     { "threadsperchild 12x", ":2: ThreadsPerChild: \"12x\" is not a number" },
     { "ThreadsPerChild +5", ":2: ThreadsPerChild: \"+5\" is not a number" },
@@ -1379,6 +1480,8 @@ config_suite(void)
     tcase_add_test(tc, test_status_allow_bad_argument_adds_nothing);
     tcase_add_test(tc, test_virtual_hosts);
     tcase_add_test(tc, test_virtual_host_unclosed_in_include);
+    tcase_add_test(tc, test_locations);
+    tcase_add_test(tc, test_locations_none);
     tcase_add_test(tc, test_alias_redirect);
     tcase_add_test(tc, test_headers_expires_merge);
     tcase_add_test(tc, test_proxy_listen_and_trusted);
