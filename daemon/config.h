@@ -112,6 +112,9 @@ typedef struct ev_site_t {
                                           * main server's for the other statuses */
     int options_indexes; /* Options Indexes: list a directory without an index (main: off;
                           * -1 until set) */
+    int precompressed;   /* PrecompressedFiles: EV_CODING_* bits of the codings whose
+                          * variant files (x.css.gz, x.css.br) may answer (main: none, 0;
+                          * -1 until set) */
 } ev_site_t;
 
 typedef struct {
