@@ -66,7 +66,7 @@ typedef struct conn_ctx_t {
     char client_ip[48];     /* the peer address as text */
     const struct ev_site_t *site; /* the site answering the current request */
     int in_error_document;        /* its ErrorDocument is being served: no second one */
-    char etag[40];                /* the served file's ETag (EV_ETAG_LEN) */
+    char etag[48];                /* the served file's ETag (EV_ETAG_CODED_LEN) */
     apr_time_t lastmod;           /* the served file's Last-Modified */
     apr_time_t now;               /* the response's Date */
 } conn_ctx_t;

@@ -136,7 +136,8 @@ INTEGRATION_TESTS = \
 	tests/integration/18_proxy.py \
 	tests/integration/19_haproxy.py \
 	tests/integration/20_listen_buckets.py \
-	tests/integration/21_vhosts.py
+	tests/integration/21_vhosts.py \
+	tests/integration/22_precompressed.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py
