@@ -203,6 +203,17 @@ cond_etag(const struct stat *st, char out[EV_ETAG_LEN])
     snprintf(out, EV_ETAG_LEN, "\"%" PRIx64 "-%" PRIx64 "\"", ns, (uint64_t)st->st_size);
 }
 
+void
+cond_etag_coded(const struct stat *st, const char *coding, char out[EV_ETAG_CODED_LEN])
+{
+    char plain[EV_ETAG_LEN];
+    int n;
+
+    cond_etag(st, plain);
+    n = (int)strlen(plain) - 1; /* without the closing quote */
+    snprintf(out, EV_ETAG_CODED_LEN, "%.*s-%.6s\"", n, plain, coding);
+}
+
 apr_time_t
 cond_last_modified(const struct stat *st, apr_time_t now)
 {

@@ -7,7 +7,9 @@
  *                 nginx (mtime-size); nanoseconds (not nginx's seconds) make a rewrite of
  *                 the same size within one second change the tag. The inode is left out,
  *                 as Apache's default FileETag does since 2.4, so replicas of a docroot
- *                 on several hosts agree.
+ *                 on several hosts agree. A content-coded representation served from a
+ *                 variant file (x.css.gz) has the variant's tag with "-<coding>" inside
+ *                 the quotes, as mod_deflate marks its own: no two codings share a tag.
  *   Last-Modified the mtime in whole seconds, never later than the response's Date.
  * All functions are pure: no allocation, no I/O, no shared state; thread-safe.
  * Header fields are read from an http_request_t built by the parser (or by hand):
@@ -30,6 +32,17 @@
  * quotes (ready for an ETag field), NUL-terminated, into `out`. Never fails.
  */
 void cond_etag(const struct stat *st, char out[EV_ETAG_LEN]);
+
+/* Bytes needed for an ETag from cond_etag_coded: cond_etag's, '-' and a coding name of
+ * at most 6 bytes. */
+#define EV_ETAG_CODED_LEN (EV_ETAG_LEN + 7)
+
+/*
+ * cond_etag_coded: write the strong entity-tag of the `coding` ("gzip", "br"; at most 6
+ * bytes, longer is cut) representation stored in the file described by `st` into `out`,
+ * NUL-terminated: cond_etag's with "-<coding>" before the closing quote. Never fails.
+ */
+void cond_etag_coded(const struct stat *st, const char *coding, char out[EV_ETAG_CODED_LEN]);
 
 /*
  * cond_last_modified: the Last-Modified time of the file described by `st`: its mtime

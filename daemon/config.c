@@ -18,6 +18,7 @@
  * Parsing goes on after an error so one run shows the operator every mistake; a cap
  * keeps a binary file named by mistake from flooding the output.
  */
+#include "accept_encoding.h"
 #include "accesslog.h"
 #include "config.h"
 #include "config_syntax.h"
@@ -241,6 +242,29 @@ config_flag(config_ctx_t *ctx, const config_directive_t *d, int argc, char **arg
 }
 
 /* ---- specific handlers ---- */
+
+/* PrecompressedFiles: the codings whose variant files may answer ("gzip br"), or
+ * Off/None alone. */
+static const char *
+config_precompressed(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    unsigned set = 0, coding;
+    int i;
+
+    if (argc == 1 && (strcasecmp(argv[0], "off") == 0 || strcasecmp(argv[0], "none") == 0)) {
+        ctx->site->precompressed = 0;
+        return NULL;
+    }
+    for (i = 0; i < argc; i++) {
+        if ((coding = accept_encoding_coding(argv[i])) == 0)
+            return apr_psprintf(ctx->ptemp,
+                                "%s: \"%s\" is not supported (gzip and br are, or Off alone)",
+                                d->name, argv[i]);
+        set |= coding;
+    }
+    ctx->site->precompressed = (int)set;
+    return NULL;
+}
 
 static const char *
 config_factor(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
@@ -911,6 +935,7 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     site->expires_active = -1;
     site->error_documents = apr_array_make(ctx->p, 2, sizeof(ev_errordoc_t));
     site->options_indexes = -1;
+    site->precompressed = -1;
     site->locations = apr_array_make(ctx->p, 2, sizeof(ev_location_t *));
     for (i = 1; i < argc; i++) {
         ev_vaddr_t a;
@@ -995,6 +1020,7 @@ static const config_directive_t config_directives[] = {
     { "MinSpareThreads", config_int, 1, 1, 0, CONFIG_AT(min_spare_threads), 0 },
     { "Options", config_options, 1, -1, CONFIG_SITE, 0, 0 },
     { "PidFile", config_string, 1, 1, 0, CONFIG_AT(pid_file), 0 },
+    { "PrecompressedFiles", config_precompressed, 1, -1, CONFIG_SITE, 0, 0 },
     { "ProxyProtocolTimeout", config_interval, 1, 1, 0, CONFIG_AT(proxy_timeout), 0 },
     { "ProxyProtocolTrusted", config_cidr_list, 1, -1, CONFIG_MULTI, CONFIG_AT(proxy_trusted), 0 },
     { "Redirect", config_redirect, 1, 3, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
@@ -1298,9 +1324,13 @@ config_resolve_sites(config_ctx_t *ctx, const char *main_file)
             config_inherit_error_documents(s, m);
             if (s->options_indexes < 0)
                 s->options_indexes = m->options_indexes;
+            if (s->precompressed < 0)
+                s->precompressed = m->precompressed;
         }
         if (s->options_indexes < 0)
             s->options_indexes = 0;
+        if (s->precompressed < 0)
+            s->precompressed = 0;
         if (s->expires_active < 0)
             s->expires_active = 0;
         if ((rv = location_build(s, m, ctx->p)) != APR_SUCCESS)
@@ -1456,6 +1486,7 @@ config_defaults(apr_pool_t *p)
     c->main->expires_active = -1;
     c->main->error_documents = apr_array_make(p, 2, sizeof(ev_errordoc_t));
     c->main->options_indexes = -1;
+    c->main->precompressed = -1;
     c->main->locations = apr_array_make(p, 2, sizeof(ev_location_t *));
     c->sites = apr_array_make(p, 4, sizeof(ev_site_t *));
     APR_ARRAY_PUSH(c->sites, ev_site_t *) = c->main;

@@ -134,6 +134,9 @@ typedef struct ev_site_t {
                                           * main server's for the other statuses */
     int options_indexes;           /* Options Indexes: list a directory without an index (main: off;
                                     * -1 until set) */
+    int precompressed;             /* PrecompressedFiles: EV_CODING_* bits of the codings whose
+                                    * variant files (x.css.gz, x.css.br) may answer (main: none, 0;
+                                    * -1 until set) */
     apr_array_header_t *locations; /* ev_location_t *: its own <Location> sections, as read */
     struct location_table_t *location_table; /* prefix -> merged const ev_location_t *, the
                                               * main server's sections and its own; NULL

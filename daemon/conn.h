@@ -67,7 +67,7 @@ typedef struct conn_ctx_t {
     const struct ev_site_t *site;    /* the site answering the current request */
     const struct ev_location_t *loc; /* its <Location> settings for the path, or NULL */
     int in_error_document;           /* its ErrorDocument is being served: no second one */
-    char etag[40];                   /* the served file's ETag (EV_ETAG_LEN) */
+    char etag[48];                   /* the served file's ETag (EV_ETAG_CODED_LEN) */
     apr_time_t lastmod;              /* the served file's Last-Modified */
     apr_time_t now;                  /* the response's Date */
 } conn_ctx_t;

@@ -54,8 +54,18 @@ typedef struct filecache_entry_t {
         apr_time_t lastmod;   /* Last-Modified */
         char etag[48];        /* ETag */
         char validators[112]; /* the Last-Modified and ETag fields */
-        char head[256];       /* those, then Accept-Ranges and Content-Type */
+        char head[256];       /* those, then Accept-Ranges, Content-Encoding for a
+                               * coded variant, and Content-Type */
     } meta;
+
+    /* PrecompressedFiles: which of the file's variant files (x.css.gz, x.css.br) were
+     * found unusable, so that a file without them costs no failed open per request.
+     * Learnt again once `checked` is FILECACHE_VALID old, as the entry itself is.
+     * Zeroed by insert; the owner thread only (static.c). */
+    struct {
+        unsigned absent;    /* coding bits (EV_CODING_*) missing, older or not regular */
+        apr_time_t checked; /* when `absent` began to be gathered */
+    } variants;
 } filecache_entry_t;
 
 /* filecache_create: an empty cache for files of at most `max_file` bytes within

@@ -26,6 +26,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/header_action.c %reldir%/header_action.h \
 	%reldir%/expires.c %reldir%/expires.h \
 	%reldir%/cond.c %reldir%/cond.h \
+	%reldir%/accept_encoding.c %reldir%/accept_encoding.h \
 	%reldir%/lfstack.c %reldir%/lfstack.h \
 	%reldir%/fdqueue.c %reldir%/fdqueue.h
 

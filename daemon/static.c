@@ -11,6 +11,18 @@
  * no system call but, once a second, a revalidating stat, and the body goes out
  * from memory with the head. Larger files' hits skip the open, fstat and close and
  * send from the cached descriptor. The response holds a reference to the entry.
+ *
+ * PrecompressedFiles: once the file is found, a client that accepts one of the site's
+ * codings may get a variant file instead (x.css.br, x.css.gz, the index file's for a
+ * directory), opened beneath the same root with the same openat2 rules. A variant is
+ * cached as an entry of its own whose key is the coding's name and the variant's path
+ * ("gzip/x.css.gz"): a request path always starts with '/', so that entry never meets
+ * the one answering a request for x.css.gz itself, whose head (type, ETag) differs;
+ * the variant's entry revalidates itself like any other. That a variant is missing is
+ * remembered in the original's entry (filecache.h: variants), learnt again at most once
+ * a second; a file that is not cached probes on every request, as it opens anyway.
+ * Cached heads never hold Vary (an Alias target serves several sites, with and
+ * without the directive): it is added per response.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +34,7 @@
 
 #include <apr_strings.h>
 
+#include "accept_encoding.h"
 #include "alias_match.h"
 #include "child.h"
 #include "cond.h"
@@ -39,9 +52,14 @@ typedef struct {
     int fd;                    /* the open file, or -1 when served from `cached` */
     filecache_entry_t *cached; /* a reference to the cached file, or NULL */
     struct stat st;
-    const char *path; /* normalized, for the MIME type */
-    int no_index;     /* a directory without a DirectoryIndex file (answered 403) */
+    const char *path;   /* normalized, for the MIME type (the original's for a variant) */
+    int no_index;       /* a directory without a DirectoryIndex file (answered 403) */
+    const char *coding; /* the Content-Encoding of a variant file answering, or NULL */
+    const char *fields; /* its Content-Encoding field, or "" */
+    const char *vary;   /* the Vary field of a site with PrecompressedFiles, or NULL */
 } static_file_t;
+
+#define STATIC_VARY "Vary: Accept-Encoding\r\n"
 
 /* Done with the file without sending it (HEAD, 304, 412, 416). */
 static void
@@ -185,6 +203,88 @@ static_open(conn_t *c, int root, char *path, size_t plen, int url_slash, static_
     }
     f->no_index = 1;
     return 403; /* a directory without an index: listed only with Options Indexes */
+}
+
+/* Whether variant `v` may stand for original `o`: not older, to the nanosecond (a
+ * variant made from an earlier version must not outlive it). */
+static int
+static_variant_current(const struct stat *v, const struct stat *o)
+{
+    return v->st_mtim.tv_sec > o->st_mtim.tv_sec ||
+           (v->st_mtim.tv_sec == o->st_mtim.tv_sec && v->st_mtim.tv_nsec >= o->st_mtim.tv_nsec);
+}
+
+/* Replace `f` by its variant in `coding` if that is usable; returns 1 if it was. */
+static int
+static_variant_open(conn_t *c, int root, static_file_t *f, unsigned coding, apr_time_t now)
+{
+    conn_ctx_t *x = c->ctx;
+    const char *name = accept_encoding_name(coding);
+    char *key = apr_pstrcat(x->preq, name, f->path, accept_encoding_suffix(coding), NULL);
+    const char *vpath = key + strlen(name);
+    size_t keylen = strlen(key);
+    filecache_t *fc = filecache_current();
+    static_file_t v = { .fd = -1, .cached = NULL };
+
+    if ((v.cached = filecache_lookup(fc, root, key, keylen, now)) != NULL) {
+        v.st = v.cached->st;
+    } else {
+        if (http_path_open_beneath(root, vpath, 0, &v.fd) != 0)
+            return 0;
+        if (fstat(v.fd, &v.st) < 0 || !S_ISREG(v.st.st_mode) ||
+            !static_variant_current(&v.st, &f->st)) {
+            static_file_drop(&v);
+            return 0;
+        }
+        v.cached = filecache_insert(fc, root, key, keylen, vpath, v.fd, &v.st, NULL, now);
+        if (v.cached != NULL) {
+            close(v.fd);
+            v.fd = -1;
+        }
+    }
+    if (!static_variant_current(&v.st, &f->st)) { /* the original changed since */
+        static_file_drop(&v);
+        return 0;
+    }
+    v.path = apr_pstrdup(x->preq, f->path);
+    v.coding = name;
+    v.fields = apr_pstrcat(x->preq, "Content-Encoding: ", name, "\r\n", NULL);
+    v.vary = f->vary;
+    static_file_drop(f);
+    *f = v;
+    return 1;
+}
+
+/* PrecompressedFiles: every answer of the site varies with Accept-Encoding; serve the
+ * variant of the best coding the client accepts that is usable, or `f` as it is. */
+static void
+static_variant(conn_t *c, int root, static_file_t *f)
+{
+    conn_ctx_t *x = c->ctx;
+    filecache_entry_t *orig = f->cached; /* where missing variants are remembered */
+    unsigned order[EV_CODING_COUNT];
+    accept_encoding_t ae;
+    apr_time_t now;
+    size_t i, n;
+
+    f->vary = STATIC_VARY;
+    accept_encoding_parse(&x->req, &ae);
+    if ((n = accept_encoding_rank(&ae, (unsigned)x->site->precompressed, order)) == 0)
+        return;
+    now = apr_time_now();
+    if (orig != NULL &&
+        (now - orig->variants.checked >= FILECACHE_VALID || now < orig->variants.checked)) {
+        orig->variants.absent = 0;
+        orig->variants.checked = now;
+    }
+    for (i = 0; i < n; i++) {
+        if (orig != NULL && (orig->variants.absent & order[i]))
+            continue;
+        if (static_variant_open(c, root, f, order[i], now))
+            return;
+        if (orig != NULL)
+            orig->variants.absent |= order[i];
+    }
 }
 
 /* Where a path's file is looked for: beneath the first matching Alias's target, or
@@ -346,8 +446,8 @@ static_multipart(conn_t *c, static_file_t *f, const char *type, const char *vali
     }
     http_response_head(c, 206,
                        apr_psprintf(x->preq,
-                                    "%sContent-Type: multipart/byteranges; boundary=%s\r\n",
-                                    validators, boundary),
+                                    "%s%sContent-Type: multipart/byteranges; boundary=%s\r\n",
+                                    validators, f->fields, boundary),
                        total);
 }
 
@@ -367,7 +467,7 @@ static_cache_meta(conn_t *c, static_file_t *f, const char *validators)
         strlen(x->etag) >= sizeof(e->meta.etag) || vlen >= sizeof(e->meta.validators))
         return NULL;
     n = snprintf(e->meta.head, sizeof(e->meta.head),
-                 "%sAccept-Ranges: bytes\r\nContent-Type: %s\r\n", validators, type);
+                 "%sAccept-Ranges: bytes\r\n%sContent-Type: %s\r\n", validators, f->fields, type);
     if (n < 0 || (size_t)n >= sizeof(e->meta.head))
         return NULL;
     e->meta.lastmod = x->lastmod;
@@ -377,8 +477,10 @@ static_cache_meta(conn_t *c, static_file_t *f, const char *validators)
     return e->meta.head;
 }
 
-/* Decide between 200, 206 and 416 and build the response. `head`, when not NULL, is
- * `validators` followed by the Accept-Ranges and Content-Type fields. */
+/* Decide between 200, 206 and 416 and build the response. `validators` holds the
+ * Last-Modified and ETag fields, and Vary when the site has PrecompressedFiles; `head`,
+ * when not NULL, is those followed by the Accept-Ranges, Content-Encoding (a variant)
+ * and Content-Type fields. */
 static void
 static_respond(conn_t *c, static_file_t *f, const char *validators, const char *head)
 {
@@ -400,7 +502,8 @@ static_respond(conn_t *c, static_file_t *f, const char *validators, const char *
     if (rr == EV_RANGE_UNSATISFIABLE) {
         static_file_drop(f);
         range_content_range(cr, sizeof(cr), NULL, f->st.st_size);
-        handler_error(c, 416, apr_psprintf(x->preq, "Content-Range: %s\r\n", cr));
+        handler_error(c, 416,
+                      apr_psprintf(x->preq, "Content-Range: %s\r\n%s", cr, f->vary ? f->vary : ""));
         return;
     }
     if (rr == EV_RANGE_OK && n > 1) {
@@ -408,8 +511,8 @@ static_respond(conn_t *c, static_file_t *f, const char *validators, const char *
         return;
     }
     extra = head ? head
-                 : apr_psprintf(x->preq, "%sAccept-Ranges: bytes\r\nContent-Type: %s\r\n",
-                                validators, type);
+                 : apr_psprintf(x->preq, "%sAccept-Ranges: bytes\r\n%sContent-Type: %s\r\n",
+                                validators, f->fields, type);
     if (rr == EV_RANGE_OK) {
         status = 206;
         off = ranges[0].first;
@@ -432,7 +535,7 @@ static_serve(conn_t *c, ev_slice_t target)
     conn_ctx_t *x = c->ctx;
     size_t plen, cap = target.len + 2;
     char *path = apr_palloc(x->preq, cap);
-    static_file_t f = { .fd = -1, .cached = NULL };
+    static_file_t f = { .fd = -1, .cached = NULL, .fields = "" };
     char date[EV_HTTP_DATE_LEN], lm[EV_HTTP_DATE_LEN], *rel = NULL;
     const char *validators, *head = NULL;
     int st, redirect = 0, cond, root = -1;
@@ -453,6 +556,8 @@ static_serve(conn_t *c, ev_slice_t target)
         handler_error(c, st, NULL);
         return;
     }
+    if (x->site->precompressed)
+        static_variant(c, root, &f);
     x->now = http_date_now(date);
     if (f.cached != NULL && f.cached->meta.valid) {
         x->lastmod = f.cached->meta.lastmod;
@@ -461,11 +566,19 @@ static_serve(conn_t *c, ev_slice_t target)
         validators = f.cached->meta.validators;
     } else {
         x->lastmod = cond_last_modified(&f.st, x->now);
-        cond_etag(&f.st, x->etag);
+        if (f.coding != NULL)
+            cond_etag_coded(&f.st, f.coding, x->etag);
+        else
+            cond_etag(&f.st, x->etag);
         http_date_format(x->lastmod, lm);
         validators = apr_psprintf(x->preq, "Last-Modified: %s\r\nETag: %s\r\n", lm, x->etag);
         if (f.cached != NULL)
             head = static_cache_meta(c, &f, validators);
+    }
+    if (f.vary != NULL) { /* cached heads leave it out: see the top of the file */
+        validators = apr_pstrcat(x->preq, validators, f.vary, NULL);
+        if (head != NULL)
+            head = apr_pstrcat(x->preq, head, f.vary, NULL);
     }
     cond = cond_evaluate(&x->req, x->etag, x->lastmod, x->now);
     if (cond == 304) {
@@ -475,7 +588,7 @@ static_serve(conn_t *c, ev_slice_t target)
     }
     if (cond == 412) {
         static_file_drop(&f);
-        handler_error(c, 412, NULL);
+        handler_error(c, 412, f.vary);
         return;
     }
     static_respond(c, &f, validators, head);
@@ -485,7 +598,7 @@ int
 static_serve_document(conn_t *c, int status, const char *path, const char *extra)
 {
     conn_ctx_t *x = c->ctx;
-    static_file_t f = { .fd = -1, .cached = NULL };
+    static_file_t f = { .fd = -1, .cached = NULL, .fields = "" };
     size_t plen = strlen(path), rlen;
     char *rel, *copy = apr_pstrmemdup(x->preq, path, plen);
     int root, st = 0, redirect;

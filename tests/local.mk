@@ -14,6 +14,7 @@ UNIT_TESTS = \
 	tests/unit/daemon/test_http_path \
 	tests/unit/daemon/test_range \
 	tests/unit/daemon/test_cond \
+	tests/unit/daemon/test_accept_encoding \
 	tests/unit/daemon/test_mime \
 	tests/unit/daemon/test_filecache \
 	tests/unit/daemon/test_proxy_proto \
@@ -59,6 +60,9 @@ tests_unit_daemon_test_range_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_cond_SOURCES = tests/unit/daemon/test_cond.c
 tests_unit_daemon_test_cond_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_cond_LDADD = $(UNIT_LDADD)
+tests_unit_daemon_test_accept_encoding_SOURCES = tests/unit/daemon/test_accept_encoding.c
+tests_unit_daemon_test_accept_encoding_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_daemon_test_accept_encoding_LDADD = $(UNIT_LDADD)
 tests_unit_daemon_test_mime_SOURCES = tests/unit/daemon/test_mime.c
 tests_unit_daemon_test_mime_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_daemon_test_mime_LDADD = $(UNIT_LDADD)
@@ -141,6 +145,7 @@ INTEGRATION_TESTS = \
 	tests/integration/19_haproxy.py \
 	tests/integration/20_listen_buckets.py \
 	tests/integration/21_vhosts.py \
+	tests/integration/22_precompressed.py \
 	tests/integration/24_locations.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1

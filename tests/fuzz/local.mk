@@ -7,6 +7,7 @@ FUZZ_HARNESSES = \
 	%reldir%/fuzz_http_parse \
 	%reldir%/fuzz_chunked \
 	%reldir%/fuzz_http_path \
+	%reldir%/fuzz_accept_encoding \
 	%reldir%/fuzz_config \
 	%reldir%/fuzz_ctlframe \
 	%reldir%/fuzz_proxy_proto
@@ -23,6 +24,9 @@ endif
 %canon_reldir%_fuzz_http_path_SOURCES = %reldir%/fuzz_http_path.c
 %canon_reldir%_fuzz_http_path_LDADD = daemon/libevcore.a
 %canon_reldir%_fuzz_http_path_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+%canon_reldir%_fuzz_accept_encoding_SOURCES = %reldir%/fuzz_accept_encoding.c
+%canon_reldir%_fuzz_accept_encoding_LDADD = daemon/libevcore.a
+%canon_reldir%_fuzz_accept_encoding_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 %canon_reldir%_fuzz_proxy_proto_SOURCES = %reldir%/fuzz_proxy_proto.c
 %canon_reldir%_fuzz_proxy_proto_LDADD = daemon/libevcore.a
 %canon_reldir%_fuzz_proxy_proto_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)

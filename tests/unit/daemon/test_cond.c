@@ -288,6 +288,38 @@ START_TEST(test_etag)
 }
 END_TEST
 
+START_TEST(test_etag_coded)
+{
+    struct stat st;
+    char plain[EV_ETAG_LEN], gz[EV_ETAG_CODED_LEN], br[EV_ETAG_CODED_LEN];
+    http_field_t fields[MAX_FIELDS];
+    http_request_t req;
+    const char *h[] = { "If-None-Match", gz, NULL };
+
+    memset(&st, 0, sizeof(st));
+    st.st_mtim.tv_sec = 1;
+    st.st_mtim.tv_nsec = 5;
+    st.st_size = 255;
+    cond_etag(&st, plain);
+    cond_etag_coded(&st, "gzip", gz);
+    cond_etag_coded(&st, "br", br);
+    ck_assert_str_eq(gz, "\"3b9aca05-ff-gzip\"");
+    ck_assert_str_eq(br, "\"3b9aca05-ff-br\"");
+    /* one coding's tag matches only itself */
+    make_req(&req, fields, GET, h);
+    ck_assert_int_eq(cond_evaluate(&req, gz, 0, apr_time_from_sec(NOW_SEC)), 304);
+    ck_assert_int_eq(cond_evaluate(&req, br, 0, apr_time_from_sec(NOW_SEC)), 0);
+    ck_assert_int_eq(cond_evaluate(&req, plain, 0, apr_time_from_sec(NOW_SEC)), 0);
+    /* the widest values and the longest coding still fit */
+    st.st_mtim.tv_sec = -1;
+    st.st_mtim.tv_nsec = 999999999;
+    st.st_size = INT64_MAX;
+    cond_etag_coded(&st, "abcdefgh", gz);
+    ck_assert_uint_lt(strlen(gz), EV_ETAG_CODED_LEN);
+    ck_assert_str_eq(gz + strlen(gz) - 8, "-abcdef\"");
+}
+END_TEST
+
 START_TEST(test_etag_evaluates_against_itself)
 {
     struct stat st;
@@ -438,6 +470,7 @@ cond_suite(void)
 
     tcase_add_checked_fixture(validators, pool_setup, pool_teardown);
     tcase_add_test(validators, test_etag);
+    tcase_add_test(validators, test_etag_coded);
     tcase_add_test(validators, test_etag_evaluates_against_itself);
     tcase_add_test(validators, test_last_modified);
     suite_add_tcase(s, validators);

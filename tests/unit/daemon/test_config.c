@@ -19,6 +19,7 @@
 #include <apr_strings.h>
 #include <check.h>
 
+#include "accept_encoding.h"
 #include "config.h"
 #include "expires.h"
 #include "header_action.h"
@@ -903,7 +904,21 @@ START_TEST(test_headers_expires_merge)
     ck_assert_int_eq(cfg->main->options_indexes, 1);
     ck_assert_int_eq(APR_ARRAY_IDX(cfg->sites, 1, const ev_site_t *)->options_indexes, 0);
     ck_assert_int_eq(APR_ARRAY_IDX(cfg->sites, 2, const ev_site_t *)->options_indexes, 1);
+    load_ok("Listen 80\nPrecompressedFiles br GZIP gzip\n<VirtualHost *:80>\n"
+            "PrecompressedFiles Off\n</VirtualHost>\n<VirtualHost *:80>\n</VirtualHost>\n"
+            "<VirtualHost *:80>\nPrecompressedFiles gzip\n</VirtualHost>\n");
+    ck_assert_int_eq(cfg->main->precompressed, EV_CODING_BR | EV_CODING_GZIP);
+    ck_assert_int_eq(APR_ARRAY_IDX(cfg->sites, 1, const ev_site_t *)->precompressed, 0);
+    ck_assert_int_eq(APR_ARRAY_IDX(cfg->sites, 2, const ev_site_t *)->precompressed,
+                     EV_CODING_BR | EV_CODING_GZIP);
+    ck_assert_int_eq(APR_ARRAY_IDX(cfg->sites, 3, const ev_site_t *)->precompressed,
+                     EV_CODING_GZIP);
+    load_ok("Listen 80\n<VirtualHost *:80>\nPrecompressedFiles br\n</VirtualHost>\n"
+            "PrecompressedFiles none\n");
+    ck_assert_int_eq(cfg->main->precompressed, 0);
+    ck_assert_int_eq(APR_ARRAY_IDX(cfg->sites, 1, const ev_site_t *)->precompressed, EV_CODING_BR);
     load_ok("Listen 80\n");
+    ck_assert_int_eq(cfg->main->precompressed, 0);
     ck_assert_int_eq(cfg->main->options_indexes, 0);
     ck_assert_int_eq(cfg->main->expires_active, 0);
     ck_assert_int_eq(cfg->main->headers->nelts, 0);
@@ -1018,6 +1033,10 @@ static const struct {
     { "Alias docs /srv/docs", ":2: Alias: \"docs\" must start with /" },
     { "Header set", ":2: Header takes two to five arguments" },
     { "Options ExecCGI", ":2: Options: \"ExecCGI\" is not supported here" },
+    { "PrecompressedFiles deflate",
+      ":2: PrecompressedFiles: \"deflate\" is not supported (gzip and br are, or Off alone)" },
+    { "PrecompressedFiles gzip off", ":2: PrecompressedFiles: \"off\" is not supported" },
+    { "PrecompressedFiles", ":2: PrecompressedFiles takes at least one argument" },
     { "Options +Indexes FollowSymLinks", ":2: Options: mix options with and without + or -" },
     { "ErrorDocument 200 /ok.html", ":2: ErrorDocument: \"200\" is not an error status" },
     { "ErrorDocument 4o4 /nf.html", ":2: ErrorDocument: \"4o4\" is not an error status" },
