@@ -857,6 +857,7 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     site->expires_active = -1;
     site->error_documents = apr_array_make(ctx->p, 2, sizeof(ev_errordoc_t));
     site->options_indexes = -1;
+    site->keepalive_timeout = -1;
     for (i = 1; i < argc; i++) {
         ev_vaddr_t a;
 
@@ -914,7 +915,7 @@ static const config_directive_t config_directives[] = {
     { "Include", config_include, 1, 1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "IncludeOptional", config_include_optional, 1, 1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "KeepAlive", config_flag, 1, 1, 0, CONFIG_AT(keepalive), 0 },
-    { "KeepAliveTimeout", config_interval, 1, 1, 0, CONFIG_AT(keepalive_timeout), 0 },
+    { "KeepAliveTimeout", config_interval, 1, 1, CONFIG_SITE, SITE_AT(keepalive_timeout), 0 },
     { "LimitRequestBody", config_off, 1, 1, 0, CONFIG_AT(limit_request_body), 0 },
     { "LimitRequestFieldSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_field_size), 1 },
     { "LimitRequestHeaderSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_header_size), 1 },
@@ -1183,6 +1184,30 @@ config_inherit_error_documents(ev_site_t *s, const ev_site_t *m)
     }
 }
 
+/* Apache's event MPM keeps one keep-alive queue per server so that each stays ordered
+ * by expiry; sites with equal KeepAliveTimeout share one here, so there are as many
+ * queues as distinct values, however many virtual hosts there are. The main server's
+ * value comes first. Runs once the values are inherited. */
+static void
+config_keepalive_queues(config_ctx_t *ctx)
+{
+    ev_config_t *c = ctx->cfg;
+    int i, j;
+
+    c->keepalive_timeouts = apr_array_make(ctx->p, 2, sizeof(apr_interval_time_t));
+    for (i = 0; i < c->sites->nelts; i++) {
+        ev_site_t *s = APR_ARRAY_IDX(c->sites, i, ev_site_t *);
+
+        for (j = 0; j < c->keepalive_timeouts->nelts; j++)
+            if (APR_ARRAY_IDX(c->keepalive_timeouts, j, apr_interval_time_t) ==
+                s->keepalive_timeout)
+                break;
+        if (j == c->keepalive_timeouts->nelts)
+            APR_ARRAY_PUSH(c->keepalive_timeouts, apr_interval_time_t) = s->keepalive_timeout;
+        s->keepalive_queue = j;
+    }
+}
+
 /* DocumentRoot (against ServerRoot) and DirectoryIndex of every site: a virtual host
  * takes what it does not set from the main server. A virtual host address that no
  * Listen serves is reported: its site could never be chosen. */
@@ -1226,6 +1251,8 @@ config_resolve_sites(config_ctx_t *ctx, const char *main_file)
             config_inherit_error_documents(s, m);
             if (s->options_indexes < 0)
                 s->options_indexes = m->options_indexes;
+            if (s->keepalive_timeout < 0)
+                s->keepalive_timeout = m->keepalive_timeout;
         }
         if (s->options_indexes < 0)
             s->options_indexes = 0;
@@ -1400,7 +1427,7 @@ config_defaults(apr_pool_t *p)
     c->max_spare_threads = 250;
     c->async_request_worker_factor = 2;
     c->keepalive = 1;
-    c->keepalive_timeout = apr_time_from_sec(5);
+    c->main->keepalive_timeout = apr_time_from_sec(5);
     c->max_keepalive_requests = 100;
     c->timeout = apr_time_from_sec(60);
     c->header_timeout = (ev_read_timeout_t){ apr_time_from_sec(20), apr_time_from_sec(40), 500 };
@@ -1456,6 +1483,7 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
         config_error_at(&ctx, file, "no Listen directive");
     config_resolve_paths(&ctx, file);
     config_resolve_sites(&ctx, file);
+    config_keepalive_queues(&ctx);
     if (ctx.cfg->status_allow->nelts == 0)
         config_status_allow_defaults(ctx.cfg);
     config_check_proxy(&ctx);

@@ -112,6 +112,10 @@ typedef struct ev_site_t {
                                           * main server's for the other statuses */
     int options_indexes; /* Options Indexes: list a directory without an index (main: off;
                           * -1 until set) */
+    apr_interval_time_t keepalive_timeout; /* KeepAliveTimeout (main: 5 s; accepts "ms"; a
+                                            * virtual host: -1 until set, then the main's) */
+    int keepalive_queue; /* its index in ev_config_t.keepalive_timeouts: the listener's
+                          * keep-alive queue for connections it answered last */
 } ev_site_t;
 
 typedef struct {
@@ -153,10 +157,12 @@ typedef struct {
     int max_connections_per_child;      /* MaxConnectionsPerChild (0 = unlimited) */
     double async_request_worker_factor; /* AsyncRequestWorkerFactor (2), fractions allowed */
 
-    int keepalive;                                 /* KeepAlive On|Off (On) */
-    apr_interval_time_t keepalive_timeout;         /* KeepAliveTimeout (5 s; accepts "ms") */
-    int max_keepalive_requests;                    /* MaxKeepAliveRequests (100; 0 = unlimited) */
-    apr_interval_time_t timeout;                   /* Timeout (60 s) */
+    int keepalive;                          /* KeepAlive On|Off (On) */
+    apr_array_header_t *keepalive_timeouts; /* apr_interval_time_t: each distinct KeepAliveTimeout
+                                             * of the sites, the main server's first (one
+                                             * keep-alive queue per value in the listener) */
+    int max_keepalive_requests;             /* MaxKeepAliveRequests (100; 0 = unlimited) */
+    apr_interval_time_t timeout;            /* Timeout (60 s) */
     apr_interval_time_t graceful_shutdown_timeout; /* GracefulShutdownTimeout (0 = wait forever) */
     apr_interval_time_t graceful_restart_timeout;  /* GracefulRestartTimeout (0 = wait forever) */
 
