@@ -114,8 +114,15 @@ typedef struct ev_site_t {
                           * -1 until set) */
     apr_interval_time_t keepalive_timeout; /* KeepAliveTimeout (main: 5 s; accepts "ms"; a
                                             * virtual host: -1 until set, then the main's) */
-    int keepalive_queue; /* its index in ev_config_t.keepalive_timeouts: the listener's
-                          * keep-alive queue for connections it answered last */
+    int keepalive_queue;             /* its index in ev_config_t.keepalive_timeouts: the listener's
+                                      * keep-alive queue for connections it answered last */
+    apr_array_header_t *custom_logs; /* CustomLog: int, its lines' indexes in
+                                      * ev_config_t.custom_logs in order (a virtual host
+                                      * without any has the main server's) */
+    const char *error_log;           /* ErrorLog of a virtual host, absolute, or NULL: the
+                                      * main server's (ev_config_t.error_log) */
+    int error_log_id;                /* error_log's index in ev_config_t.error_logs, or -1
+                                      * for the main ErrorLog */
 } ev_site_t;
 
 typedef struct {
@@ -138,9 +145,13 @@ typedef struct {
 
     const char
         *pid_file; /* PidFile, absolute, or NULL for none (default runtime_dir/evhttpd.pid) */
-    const char *error_log;           /* ErrorLog, absolute, or NULL for stderr */
+    const char *error_log;           /* ErrorLog of the main server, absolute, or NULL for
+                                      * stderr */
     int log_level;                   /* LogLevel (EV_LOG_WARN) */
-    apr_array_header_t *custom_logs; /* CustomLog: ev_customlog_t */
+    apr_array_header_t *custom_logs; /* CustomLog: ev_customlog_t, each distinct path and
+                                      * format of every site once, in order of appearance */
+    apr_array_header_t *error_logs;  /* const char *: each distinct ErrorLog of the virtual
+                                      * hosts, absolute, other than the main one */
     apr_hash_t *log_formats;         /* LogFormat nickname -> format; has common and combined */
 
     const char *scoreboard_file; /* ScoreboardFile, absolute (default runtime_dir/scoreboard) */

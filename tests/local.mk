@@ -132,7 +132,8 @@ INTEGRATION_TESTS = \
 	tests/integration/18_proxy.py \
 	tests/integration/19_haproxy.py \
 	tests/integration/20_listen_buckets.py \
-	tests/integration/21_vhosts.py
+	tests/integration/21_vhosts.py \
+	tests/integration/23_vhost_logs.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1
 TEST_EXTENSIONS = .py

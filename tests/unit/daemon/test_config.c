@@ -903,6 +903,78 @@ START_TEST(test_keepalive_queues)
 }
 END_TEST
 
+/* CustomLog and ErrorLog per site: a virtual host without CustomLog takes the main
+ * server's; equal (path, format) pairs are one entry of cfg->custom_logs; ErrorLog paths
+ * resolve against ServerRoot and one naming the main file is the main log. `ids` lists,
+ * for each site (main first), its lines' indexes, ending with -1; `err` its
+ * error_log_id. */
+static const struct {
+    const char *text;     /* after "Listen 80\nErrorLog main.err\n" */
+    int nlogs;            /* distinct CustomLogs */
+    int nerr;             /* distinct virtual host ErrorLogs */
+    int ids[3][4];        /* per site */
+    int err[3];           /* per site */
+    const char *paths[3]; /* cfg->custom_logs paths, relative to the directory */
+} vhost_log_cases[] = {
+    { "CustomLog m common\n<VirtualHost *:80>\n</VirtualHost>\n",
+      1,
+      0,
+      { { 0, -1 }, { 0, -1 } },
+      { -1, -1 },
+      { "m" } },
+    { "CustomLog m common\n<VirtualHost *:80>\nCustomLog a common\nErrorLog a.err\n"
+      "</VirtualHost>\n",
+      2,
+      1,
+      { { 0, -1 }, { 1, -1 } },
+      { -1, 0 },
+      { "m", "a" } },
+    /* a path two sites name is opened once; a site writes each of its lines */
+    { "<VirtualHost *:80>\nCustomLog s common\nCustomLog s common\nErrorLog s.err\n"
+      "</VirtualHost>\n<VirtualHost *:80>\nCustomLog s common\nErrorLog s.err\n"
+      "</VirtualHost>\n",
+      1,
+      1,
+      { { -1 }, { 0, 0, -1 }, { 0, -1 } },
+      { -1, 0, 0 },
+      { "s" } },
+    /* the same file in another format is another entry; the main ErrorLog stays main */
+    { "CustomLog s common\n<VirtualHost *:80>\nCustomLog s combined\nErrorLog main.err\n"
+      "</VirtualHost>\n",
+      2,
+      0,
+      { { 0, -1 }, { 1, -1 } },
+      { -1, -1 },
+      { "s", "s" } },
+};
+
+START_TEST(test_vhost_logs)
+{
+    int i, j;
+
+    load_ok(apr_pstrcat(pool, "Listen 80\nErrorLog main.err\n", vhost_log_cases[_i].text, NULL));
+    ck_assert_int_eq(cfg->custom_logs->nelts, vhost_log_cases[_i].nlogs);
+    ck_assert_int_eq(cfg->error_logs->nelts, vhost_log_cases[_i].nerr);
+    for (i = 0; i < vhost_log_cases[_i].nlogs; i++)
+        ck_assert_str_eq(APR_ARRAY_IDX(cfg->custom_logs, i, ev_customlog_t).path,
+                         at(vhost_log_cases[_i].paths[i]));
+    for (i = 0; i < cfg->sites->nelts; i++) {
+        const ev_site_t *s = APR_ARRAY_IDX(cfg->sites, i, ev_site_t *);
+
+        for (j = 0; vhost_log_cases[_i].ids[i][j] >= 0; j++)
+            ck_assert_int_eq(APR_ARRAY_IDX(s->custom_logs, j, int), vhost_log_cases[_i].ids[i][j]);
+        ck_assert_int_eq(s->custom_logs->nelts, j);
+        ck_assert_int_eq(s->error_log_id, vhost_log_cases[_i].err[i]);
+        if (s->error_log_id >= 0) {
+            ck_assert_str_eq(s->error_log,
+                             APR_ARRAY_IDX(cfg->error_logs, s->error_log_id, const char *));
+            ck_assert_ptr_nonnull(strstr(s->error_log, dir));
+        }
+    }
+    ck_assert_str_eq(cfg->error_log, at("main.err"));
+}
+END_TEST
+
 /* Alias and Redirect: resolved against ServerRoot, numbered across sites, and a
  * virtual host's own come before the main server's (mod_alias's merge). */
 START_TEST(test_alias_redirect)
@@ -1439,6 +1511,8 @@ config_suite(void)
     tcase_add_test(tc, test_status_allow_adds_and_replaces_default);
     tcase_add_test(tc, test_status_allow_bad_argument_adds_nothing);
     tcase_add_test(tc, test_virtual_hosts);
+    tcase_add_loop_test(tc, test_vhost_logs, 0,
+                        sizeof(vhost_log_cases) / sizeof(vhost_log_cases[0]));
     tcase_add_loop_test(tc, test_keepalive_queues, 0,
                         sizeof(keepalive_cases) / sizeof(keepalive_cases[0]));
     tcase_add_test(tc, test_virtual_host_unclosed_in_include);
