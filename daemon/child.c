@@ -193,8 +193,9 @@ child_open(child_t *c)
     return EV_EXIT_OK;
 }
 
-/* USR2 from the parent (evctl reopen-logs, logrotate): the error log and the access
- * logs are opened again under their names; writers switch without a lock. */
+/* USR2 from the parent (evctl reopen-logs, logrotate): the error logs and the access
+ * logs, virtual hosts' included, are opened again under their names; writers switch
+ * without a lock. */
 static void
 child_reopen_logs(child_t *c)
 {
@@ -207,6 +208,10 @@ child_reopen_logs(child_t *c)
         if ((rv = accesslog_reopen(c->env->access_logs[i])) != APR_SUCCESS)
             log_error(EV_LOG_ERR, rv, "EVH00312", "cannot reopen CustomLog %s",
                       accesslog_path(c->env->access_logs[i]));
+    for (i = 0; i < c->env->nerror_logs; i++)
+        if ((rv = log_file_reopen(c->env->error_logs[i])) != APR_SUCCESS)
+            log_error(EV_LOG_ERR, rv, "EVH00603", "cannot reopen ErrorLog %s",
+                      log_file_path(c->env->error_logs[i]));
 }
 
 /* Wait for a stop signal or for the listener to finish on its own. */

@@ -23,6 +23,7 @@
 #include "scoreboard.h"
 
 struct accesslog_t;
+struct log_file_t;
 struct mime_t;
 
 /* Exit codes a child uses to tell the parent why it left. */
@@ -39,8 +40,12 @@ typedef struct {
     int nbuckets;                     /* listener buckets (1: every child polls every socket) */
     const site_group_t *groups;       /* one per Listen: the sites its requests go to */
     sb_t *sb;                         /* the scoreboard mapping */
-    struct accesslog_t **access_logs; /* CustomLog writers, opened by the parent */
+    struct accesslog_t **access_logs; /* CustomLog writers, opened by the parent, by index
+                                       * in conf->custom_logs (every site's) */
     int naccess_logs;                 /* entries in access_logs */
+    struct log_file_t **error_logs;   /* virtual hosts' ErrorLogs, opened by the parent, by
+                                       * ev_site_t.error_log_id */
+    int nerror_logs;                  /* entries in error_logs */
     struct mime_t *mime;              /* TypesConfig table (read-only) */
     uid_t uid;                        /* User to switch to, or (uid_t)-1 to stay */
     gid_t gid;                        /* Group to switch to */

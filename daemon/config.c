@@ -84,6 +84,7 @@ struct config_ctx {
     const char *config_dir;        /* its absolute directory, the default ServerRoot */
     apr_hash_t *set_at;            /* directive name -> "file:line" of its last occurrence */
     apr_array_header_t *log_where; /* "file:line" of each CustomLog, parallel to custom_logs */
+    apr_array_header_t *log_site;  /* ev_site_t * of each CustomLog, parallel to custom_logs */
     const char *file;              /* file (or "-C"/"-c") being read, for messages */
     int line;                      /* its current line */
     int depth;                     /* open Include levels */
@@ -296,6 +297,8 @@ config_log_level(config_ctx_t *ctx, const config_directive_t *d, int argc, char 
     return NULL;
 }
 
+/* The main server's ErrorLog is resolved with the other server paths
+ * (config_resolve_paths), a virtual host's in config_resolve_logs. */
 static const char *
 config_error_log(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
@@ -303,7 +306,11 @@ config_error_log(config_ctx_t *ctx, const config_directive_t *d, int argc, char 
         return apr_psprintf(ctx->ptemp, "%s: piped logs are not supported", d->name);
     if (strncasecmp(argv[0], "syslog", 6) == 0 && (argv[0][6] == '\0' || argv[0][6] == ':'))
         return apr_psprintf(ctx->ptemp, "%s: syslog is not supported; name a file", d->name);
-    return config_string(ctx, d, argc, argv);
+    if (argv[0][0] == '\0')
+        return apr_psprintf(ctx->ptemp, "%s: empty value", d->name);
+    *(ctx->site == ctx->cfg->main ? &ctx->cfg->error_log : &ctx->site->error_log) =
+        apr_pstrdup(ctx->p, argv[0]);
+    return NULL;
 }
 
 static const char *
@@ -319,6 +326,7 @@ config_custom_log(config_ctx_t *ctx, const config_directive_t *d, int argc, char
     log->path = apr_pstrdup(ctx->p, argv[0]);
     log->format = apr_pstrdup(ctx->p, argv[1]);
     APR_ARRAY_PUSH(ctx->log_where, const char *) = config_where(ctx);
+    APR_ARRAY_PUSH(ctx->log_site, ev_site_t *) = ctx->site;
     return NULL;
 }
 
@@ -937,6 +945,8 @@ config_section(config_ctx_t *ctx, int argc, char **argv)
     site->options_indexes = -1;
     site->precompressed = -1;
     site->locations = apr_array_make(ctx->p, 2, sizeof(ev_location_t *));
+    site->keepalive_timeout = -1;
+    site->custom_logs = apr_array_make(ctx->p, 1, sizeof(int));
     for (i = 1; i < argc; i++) {
         ev_vaddr_t a;
 
@@ -979,13 +989,13 @@ static const config_directive_t config_directives[] = {
     { "BufferedLogs", config_flag, 1, 1, 0, CONFIG_AT(buffered_logs), 0 },
     { "ControlGroup", config_string, 1, 1, 0, CONFIG_AT(control_group), 0 },
     { "ControlSocket", config_string, 1, 1, 0, CONFIG_AT(control_socket), 0 },
-    { "CustomLog", config_custom_log, 2, 2, CONFIG_MULTI, 0, 0 },
+    { "CustomLog", config_custom_log, 2, 2, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "DefaultRuntimeDir", config_string, 1, 1, 0, CONFIG_AT(runtime_dir), 0 },
     { "DirectoryIndex", config_directory_index, 1, -1, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "DocumentRoot", config_string, 1, 1, CONFIG_SITE, SITE_AT(document_root), 0 },
     { "ErrorDocument", config_error_document, 2, 2, CONFIG_MULTI | CONFIG_SITE | CONFIG_LOCATION, 0,
       0 },
-    { "ErrorLog", config_error_log, 1, 1, 0, CONFIG_AT(error_log), 0 },
+    { "ErrorLog", config_error_log, 1, 1, CONFIG_SITE, 0, 0 },
     { "ExpiresActive", config_flag, 1, 1, CONFIG_SITE, SITE_AT(expires_active), 0 },
     { "ExpiresByType", config_expires_by_type, 2, 2, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "FileCacheDescriptors", config_int, 1, 1, 0, CONFIG_AT(file_cache_fds), 0 },
@@ -1002,7 +1012,7 @@ static const config_directive_t config_directives[] = {
     { "IncludeOptional", config_include_optional, 1, 1,
       CONFIG_MULTI | CONFIG_SITE | CONFIG_LOCATION, 0, 0 },
     { "KeepAlive", config_flag, 1, 1, 0, CONFIG_AT(keepalive), 0 },
-    { "KeepAliveTimeout", config_interval, 1, 1, 0, CONFIG_AT(keepalive_timeout), 0 },
+    { "KeepAliveTimeout", config_interval, 1, 1, CONFIG_SITE, SITE_AT(keepalive_timeout), 0 },
     { "LimitRequestBody", config_off, 1, 1, 0, CONFIG_AT(limit_request_body), 0 },
     { "LimitRequestFieldSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_field_size), 1 },
     { "LimitRequestHeaderSize", config_int, 1, 1, 0, CONFIG_AT(limit_request_header_size), 1 },
@@ -1281,6 +1291,95 @@ config_inherit_error_documents(ev_site_t *s, const ev_site_t *m)
     }
 }
 
+/* Apache's event MPM keeps one keep-alive queue per server so that each stays ordered
+ * by expiry; sites with equal KeepAliveTimeout share one here, so there are as many
+ * queues as distinct values, however many virtual hosts there are. The main server's
+ * value comes first. Runs once the values are inherited. */
+static void
+config_keepalive_queues(config_ctx_t *ctx)
+{
+    ev_config_t *c = ctx->cfg;
+    int i, j;
+
+    c->keepalive_timeouts = apr_array_make(ctx->p, 2, sizeof(apr_interval_time_t));
+    for (i = 0; i < c->sites->nelts; i++) {
+        ev_site_t *s = APR_ARRAY_IDX(c->sites, i, ev_site_t *);
+
+        for (j = 0; j < c->keepalive_timeouts->nelts; j++)
+            if (APR_ARRAY_IDX(c->keepalive_timeouts, j, apr_interval_time_t) ==
+                s->keepalive_timeout)
+                break;
+        if (j == c->keepalive_timeouts->nelts)
+            APR_ARRAY_PUSH(c->keepalive_timeouts, apr_interval_time_t) = s->keepalive_timeout;
+        s->keepalive_queue = j;
+    }
+}
+
+/* Index of `path` in a list of const char *, appended if absent. */
+static int
+config_log_id(apr_array_header_t *paths, const char *path)
+{
+    int i;
+
+    for (i = 0; i < paths->nelts; i++)
+        if (strcmp(APR_ARRAY_IDX(paths, i, const char *), path) == 0)
+            return i;
+    APR_ARRAY_PUSH(paths, const char *) = path;
+    return i;
+}
+
+/* mod_log_config's rule: a virtual host with CustomLog lines logs there only, one
+ * without takes the main server's. Lines naming the same file and format are opened
+ * once, whichever sites they belong to; a site still writes a line for each of its
+ * own, as Apache does. A virtual host's ErrorLog resolves against ServerRoot and one
+ * naming the main server's file is the main one. Runs after config_resolve_paths. */
+static void
+config_resolve_logs(config_ctx_t *ctx)
+{
+    ev_config_t *c = ctx->cfg;
+    apr_array_header_t *raw = c->custom_logs;
+    ev_site_t *s;
+    apr_status_t rv;
+    int i, j;
+
+    c->custom_logs = apr_array_make(ctx->p, raw->nelts, sizeof(ev_customlog_t));
+    for (i = 0; i < raw->nelts; i++) {
+        const ev_customlog_t *l = &APR_ARRAY_IDX(raw, i, ev_customlog_t);
+
+        s = APR_ARRAY_IDX(ctx->log_site, i, ev_site_t *);
+        for (j = 0; j < c->custom_logs->nelts; j++) {
+            const ev_customlog_t *o = &APR_ARRAY_IDX(c->custom_logs, j, ev_customlog_t);
+            if (strcmp(o->path, l->path) == 0 && strcmp(o->format, l->format) == 0)
+                break;
+        }
+        if (j == c->custom_logs->nelts)
+            APR_ARRAY_PUSH(c->custom_logs, ev_customlog_t) = *l;
+        APR_ARRAY_PUSH(s->custom_logs, int) = j;
+    }
+    c->error_logs = apr_array_make(ctx->p, 2, sizeof(const char *));
+    for (i = 0; i < c->sites->nelts; i++) {
+        const char *path;
+
+        s = APR_ARRAY_IDX(c->sites, i, ev_site_t *);
+        if (s != c->main && s->custom_logs->nelts == 0)
+            s->custom_logs = c->main->custom_logs;
+        s->error_log_id = -1;
+        if (s->error_log == NULL)
+            continue;
+        if ((rv = config_absolute(&path, c->server_root, s->error_log, ctx->p)) != APR_SUCCESS) {
+            config_error_at(ctx, s->where, "ErrorLog: %s: %s", s->error_log,
+                            config_strerror(ctx, rv));
+            continue;
+        }
+        if (c->error_log && strcmp(path, c->error_log) == 0) {
+            s->error_log = NULL;
+            continue;
+        }
+        s->error_log = path;
+        s->error_log_id = config_log_id(c->error_logs, path);
+    }
+}
+
 /* DocumentRoot (against ServerRoot) and DirectoryIndex of every site: a virtual host
  * takes what it does not set from the main server. A virtual host address that no
  * Listen serves is reported: its site could never be chosen. */
@@ -1326,6 +1425,8 @@ config_resolve_sites(config_ctx_t *ctx, const char *main_file)
                 s->options_indexes = m->options_indexes;
             if (s->precompressed < 0)
                 s->precompressed = m->precompressed;
+            if (s->keepalive_timeout < 0)
+                s->keepalive_timeout = m->keepalive_timeout;
         }
         if (s->options_indexes < 0)
             s->options_indexes = 0;
@@ -1488,6 +1589,7 @@ config_defaults(apr_pool_t *p)
     c->main->options_indexes = -1;
     c->main->precompressed = -1;
     c->main->locations = apr_array_make(p, 2, sizeof(ev_location_t *));
+    c->main->custom_logs = apr_array_make(p, 1, sizeof(int));
     c->sites = apr_array_make(p, 4, sizeof(ev_site_t *));
     APR_ARRAY_PUSH(c->sites, ev_site_t *) = c->main;
     c->user = "evhttpd";
@@ -1507,7 +1609,7 @@ config_defaults(apr_pool_t *p)
     c->max_spare_threads = 250;
     c->async_request_worker_factor = 2;
     c->keepalive = 1;
-    c->keepalive_timeout = apr_time_from_sec(5);
+    c->main->keepalive_timeout = apr_time_from_sec(5);
     c->max_keepalive_requests = 100;
     c->timeout = apr_time_from_sec(60);
     c->header_timeout = (ev_read_timeout_t){ apr_time_from_sec(20), apr_time_from_sec(40), 500 };
@@ -1543,6 +1645,7 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
     ctx.site = ctx.cfg->main;
     ctx.set_at = apr_hash_make(p);
     ctx.log_where = apr_array_make(p, 2, sizeof(const char *));
+    ctx.log_site = apr_array_make(p, 2, sizeof(ev_site_t *));
     if ((rv = apr_pool_create(&ctx.ptemp, p)) != APR_SUCCESS)
         return rv;
     if ((rv = config_absolute(&abs, NULL, file, p)) != APR_SUCCESS) {
@@ -1563,6 +1666,8 @@ config_load(ev_config_t **out, const char *file, const apr_array_header_t *pre,
         config_error_at(&ctx, file, "no Listen directive");
     config_resolve_paths(&ctx, file);
     config_resolve_sites(&ctx, file);
+    config_keepalive_queues(&ctx);
+    config_resolve_logs(&ctx);
     if (ctx.cfg->status_allow->nelts == 0)
         config_status_allow_defaults(ctx.cfg);
     config_check_proxy(&ctx);

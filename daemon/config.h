@@ -141,6 +141,17 @@ typedef struct ev_site_t {
     struct location_table_t *location_table; /* prefix -> merged const ev_location_t *, the
                                               * main server's sections and its own; NULL
                                               * when none applies */
+    apr_interval_time_t keepalive_timeout;   /* KeepAliveTimeout (main: 5 s; accepts "ms"; a
+                                              * virtual host: -1 until set, then the main's) */
+    int keepalive_queue;             /* its index in ev_config_t.keepalive_timeouts: the listener's
+                                      * keep-alive queue for connections it answered last */
+    apr_array_header_t *custom_logs; /* CustomLog: int, its lines' indexes in
+                                      * ev_config_t.custom_logs in order (a virtual host
+                                      * without any has the main server's) */
+    const char *error_log;           /* ErrorLog of a virtual host, absolute, or NULL: the
+                                      * main server's (ev_config_t.error_log) */
+    int error_log_id;                /* error_log's index in ev_config_t.error_logs, or -1
+                                      * for the main ErrorLog */
 } ev_site_t;
 
 typedef struct {
@@ -163,9 +174,13 @@ typedef struct {
 
     const char
         *pid_file; /* PidFile, absolute, or NULL for none (default runtime_dir/evhttpd.pid) */
-    const char *error_log;           /* ErrorLog, absolute, or NULL for stderr */
+    const char *error_log;           /* ErrorLog of the main server, absolute, or NULL for
+                                      * stderr */
     int log_level;                   /* LogLevel (EV_LOG_WARN) */
-    apr_array_header_t *custom_logs; /* CustomLog: ev_customlog_t */
+    apr_array_header_t *custom_logs; /* CustomLog: ev_customlog_t, each distinct path and
+                                      * format of every site once, in order of appearance */
+    apr_array_header_t *error_logs;  /* const char *: each distinct ErrorLog of the virtual
+                                      * hosts, absolute, other than the main one */
     apr_hash_t *log_formats;         /* LogFormat nickname -> format; has common and combined */
 
     const char *scoreboard_file; /* ScoreboardFile, absolute (default runtime_dir/scoreboard) */
@@ -182,10 +197,12 @@ typedef struct {
     int max_connections_per_child;      /* MaxConnectionsPerChild (0 = unlimited) */
     double async_request_worker_factor; /* AsyncRequestWorkerFactor (2), fractions allowed */
 
-    int keepalive;                                 /* KeepAlive On|Off (On) */
-    apr_interval_time_t keepalive_timeout;         /* KeepAliveTimeout (5 s; accepts "ms") */
-    int max_keepalive_requests;                    /* MaxKeepAliveRequests (100; 0 = unlimited) */
-    apr_interval_time_t timeout;                   /* Timeout (60 s) */
+    int keepalive;                          /* KeepAlive On|Off (On) */
+    apr_array_header_t *keepalive_timeouts; /* apr_interval_time_t: each distinct KeepAliveTimeout
+                                             * of the sites, the main server's first (one
+                                             * keep-alive queue per value in the listener) */
+    int max_keepalive_requests;             /* MaxKeepAliveRequests (100; 0 = unlimited) */
+    apr_interval_time_t timeout;            /* Timeout (60 s) */
     apr_interval_time_t graceful_shutdown_timeout; /* GracefulShutdownTimeout (0 = wait forever) */
     apr_interval_time_t graceful_restart_timeout;  /* GracefulRestartTimeout (0 = wait forever) */
 

@@ -427,6 +427,11 @@ conn_finish_request(conn_t *c, int widx)
 
     reqlog_request_done(c, widx);
     c->requests++;
+    /* The site that answered sets the keep-alive wait (Apache: the request's server),
+     * and the next request is nobody's until its head is read: a 408 for it goes to
+     * the Listen's default site. */
+    c->keepalive_queue = x->site ? x->site->keepalive_queue : c->group->dflt->keepalive_queue;
+    x->site = NULL;
     x->pos += x->head_len;
     x->head_len = 0;
     http_parse_state_init(&x->pst);

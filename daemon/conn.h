@@ -84,6 +84,9 @@ typedef struct conn_t {
     _Atomic int arming;    /* 1 while a worker is between its hand-over push and the epoll
                             * re-arm: the listener must not close the socket meanwhile */
     unsigned requests;     /* requests served on this connection */
+    int keepalive_queue;   /* the keep-alive queue of the site that answered its last
+                            * request (ev_site_t.keepalive_queue): its worker sets it
+                            * before parking, the listener reads it after */
     conn_ctx_t *ctx;       /* attached context, or NULL while idle */
     struct child_t *child; /* the child it belongs to */
     union {

@@ -92,6 +92,31 @@ generation_access_logs(generation_t *g, apr_array_header_t *msgs)
     return 0;
 }
 
+/* Virtual hosts' ErrorLogs: opened here, like the CustomLogs, so that a path that
+ * cannot be opened fails the generation before any child is touched. */
+static int
+generation_error_logs(generation_t *g, apr_array_header_t *msgs)
+{
+    const ev_config_t *conf = g->conf;
+    char buf[256];
+    int i;
+
+    g->env.nerror_logs = conf->error_logs->nelts;
+    g->env.error_logs =
+        apr_pcalloc(g->pool, sizeof(*g->env.error_logs) * (size_t)(g->env.nerror_logs + 1));
+    for (i = 0; i < conf->error_logs->nelts; i++) {
+        const char *path = APR_ARRAY_IDX(conf->error_logs, i, const char *);
+        apr_status_t rv = log_file_open(&g->env.error_logs[i], path, g->pool);
+
+        if (rv != APR_SUCCESS) {
+            generation_msg(msgs, g->pool, "cannot open ErrorLog %s: %s", path,
+                           apr_strerror(rv, buf, sizeof(buf)));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The scoreboard was sized at start-up: its limits hold until a full restart. */
 static void
 generation_fit_scoreboard(generation_t *g, sb_t *sb, apr_array_header_t *msgs)
@@ -195,7 +220,7 @@ generation_load(generation_t **out, unsigned id, const gen_source_t *src, listen
         rv = APR_FROM_OS_ERROR(rc);
         goto fail;
     }
-    if (generation_access_logs(g, msgs) < 0) {
+    if (generation_access_logs(g, msgs) < 0 || generation_error_logs(g, msgs) < 0) {
         rv = APR_EINVAL;
         goto fail;
     }

@@ -193,11 +193,9 @@ handler_location(conn_t *c, ev_slice_t target)
     if (x->loc->require != NULL && !location_require_granted(x->loc->require, &c->peer.sa)) {
         /* the target as sent: the parser admits visible ASCII only, the decoded path
          * could put a line break into the log */
-        log_error(EV_LOG_ERR, 0, "EVH00801",
-                  "[client %s] client denied by server configuration: %.*s (<Location %s> "
-                  "of %s)",
-                  x->client_ip, (int)x->req.target.len, x->req.target.p, x->loc->prefix,
-                  x->loc->where);
+        log_request(c, EV_LOG_ERR, 0, "EVH00801",
+                    "client denied by server configuration: %.*s (<Location %s> of %s)",
+                    (int)x->req.target.len, x->req.target.p, x->loc->prefix, x->loc->where);
         handler_error(c, 403, NULL);
         return 1;
     }

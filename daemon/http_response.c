@@ -206,7 +206,8 @@ int
 http_response_head(conn_t *c, int status, const char *extra, apr_off_t content_length)
 {
     conn_ctx_t *x = c->ctx;
-    const ev_config_t *conf = c->child->conf;
+    /* a head is built only once a site is chosen; the default keeps this total */
+    const ev_site_t *site = x->site ? x->site : c->group->dflt;
     const char *reason = http_reason(status), *server = c->child->server_header;
     size_t extra_len = extra ? strlen(extra) : 0, server_len = strlen(server), edited_len = 0;
     const char *edited = NULL;
@@ -249,7 +250,7 @@ http_response_head(conn_t *c, int status, const char *extra, apr_off_t content_l
         p = HTTP_PUT_LIT(p, "Connection: close\r\n");
     } else if (x->req.version == 10) {
         p = HTTP_PUT_LIT(p, "Connection: keep-alive\r\nKeep-Alive: timeout=");
-        p = http_put_num(p, (unsigned long long)apr_time_sec(conf->keepalive_timeout));
+        p = http_put_num(p, (unsigned long long)apr_time_sec(site->keepalive_timeout));
         p = HTTP_PUT_LIT(p, "\r\n");
     }
     p = HTTP_PUT_LIT(p, "\r\n");

@@ -2,13 +2,13 @@
  * listener.c — the listener thread of a child: accepts connections and watches
  * every parked one.
  *
- * Who: exactly one thread per child. It owns the epoll set's wait side, the four
- * timeout queues (read, write completion, keep-alive, lingering close) and every
- * connection parked in them. Workers re-arm sockets in epoll themselves and hand the
- * connection over through child->parked (a lock-free MPSC stack) pushed BEFORE the
- * re-arm; the listener drains that stack after each epoll_wait and before looking at
- * the events, so a connection whose event it sees is always in its queues already.
- * It never closes a connection while draining: an event for it may sit in the batch.
+ * Who: exactly one thread per child. It owns the epoll set's wait side, the timeout
+ * queues (read, write completion, lingering close, PROXY header, and one keep-alive
+ * queue per distinct KeepAliveTimeout) and every connection parked in them. Workers re-arm sockets
+ * in epoll themselves and hand the connection over through child->parked (a lock-free MPSC stack)
+ * pushed BEFORE the re-arm; the listener drains that stack after each epoll_wait and before looking
+ * at the events, so a connection whose event it sees is always in its queues already. It never
+ * closes a connection while draining: an event for it may sit in the batch.
  *
  * epoll is used directly rather than through apr_pollset: EPOLLONESHOT lets a worker
  * re-arm a connection with one EPOLL_CTL_MOD (APR's level-triggered pollset needs a
@@ -19,7 +19,11 @@
  * accepting pauses (the listening sockets leave epoll) while no worker is idle or while
  * connections exceed ThreadsPerChild + AsyncRequestWorkerFactor x idle workers. When the
  * limit blocks new clients, the oldest idle keep-alive connections are closed first.
- * Timeout queues are FIFO with one timeout each, so expiry costs O(expired).
+ * Timeout queues are FIFO with one timeout each, so expiry costs O(expired) plus one
+ * look at each queue's head. A connection between requests waits in the keep-alive
+ * queue of the site that answered its last request (Apache's event MPM does the same
+ * per server): sites sharing a KeepAliveTimeout share the queue, so each queue keeps
+ * a single timeout and stays ordered without a sort or a heap.
  *
  * PROXY protocol (`Listen ... proxy`): the listener reads the header itself, into the
  * connection's context, before any worker sees the connection, so a load balancer
@@ -35,6 +39,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -52,7 +57,8 @@
 #include "reqlog.h"
 #include "status_format.h"
 
-enum { Q_READ = 0, Q_WRITE, Q_KEEPALIVE, Q_LINGER, Q_PROXY, Q_COUNT };
+/* Q_KEEPALIVE + i is the keep-alive queue of ev_config_t.keepalive_timeouts[i]. */
+enum { Q_READ = 0, Q_WRITE, Q_LINGER, Q_PROXY, Q_KEEPALIVE };
 
 #define LISTENER_EVENTS       256
 #define LISTENER_MAX_WAIT_MS  250 /* housekeeping granularity */
@@ -64,16 +70,26 @@ enum { Q_READ = 0, Q_WRITE, Q_KEEPALIVE, Q_LINGER, Q_PROXY, Q_COUNT };
 #define TAG_WAKE              1u                      /* epoll data of the eventfd */
 #define TAG_LISTEN(i)         ((((uint64_t)(i) + 1) << 1) | 1u)
 
+/* A scoreboard gauge and the entries of the queues feeding it (the keep-alive queues
+ * share one). */
+typedef struct {
+    long count;           /* entries in its queues */
+    _Atomic int64_t *shm; /* the scoreboard field mirroring count */
+} timeq_gauge_t;
+
 typedef struct {
     conn_t *head, *tail;         /* oldest first */
-    long count;                  /* entries */
     apr_interval_time_t timeout; /* how long an entry may wait */
-    _Atomic int64_t *gauge;      /* scoreboard gauge mirroring count, or NULL */
+    timeq_gauge_t *gauge;        /* the gauge it counts in, or NULL */
 } timeq_t;
 
 typedef struct {
     child_t *c;
-    timeq_t q[Q_COUNT];
+    timeq_t *q;                 /* Q_KEEPALIVE + the keep-alive queues (listener_run) */
+    int nq;                     /* entries in q */
+    timeq_gauge_t writing;      /* Q_WRITE's */
+    timeq_gauge_t keepalive;    /* every keep-alive queue's: count 0 means all are empty */
+    timeq_gauge_t closing;      /* Q_LINGER's */
     int accepting;              /* listening sockets are in epoll */
     apr_time_t backoff_until;   /* no accepting before this (descriptor exhaustion) */
     log_ratelimit_t accept_log; /* accept errors: one line a second */
@@ -100,9 +116,8 @@ timeq_append(listener_t *l, int qi, conn_t *c, apr_time_t now)
     else
         q->head = c;
     q->tail = c;
-    q->count++;
     if (q->gauge)
-        atomic_store_explicit(q->gauge, q->count, memory_order_relaxed);
+        atomic_store_explicit(q->gauge->shm, ++q->gauge->count, memory_order_relaxed);
 }
 
 static void
@@ -123,21 +138,20 @@ timeq_remove(listener_t *l, conn_t *c)
         q->tail = c->prev;
     c->prev = c->next = NULL;
     c->queue = -1;
-    q->count--;
     if (q->gauge)
-        atomic_store_explicit(q->gauge, q->count, memory_order_relaxed);
+        atomic_store_explicit(q->gauge->shm, --q->gauge->count, memory_order_relaxed);
 }
 
 static int
-listener_queue_of(conn_state_t st)
+listener_queue_of(const conn_t *c)
 {
-    switch (st) {
+    switch (c->state) {
     case CONN_READ:
         return Q_READ;
     case CONN_WRITE:
         return Q_WRITE;
     case CONN_KEEPALIVE:
-        return Q_KEEPALIVE;
+        return Q_KEEPALIVE + c->keepalive_queue;
     case CONN_PROXY:
         return Q_PROXY;
     default:
@@ -192,7 +206,7 @@ listener_drain_parked(listener_t *l, apr_time_t now)
     for (n = rev; n;) {
         conn_t *c = (conn_t *)n;
         n = n->next;
-        timeq_append(l, listener_queue_of(c->state), c, now);
+        timeq_append(l, listener_queue_of(c), c, now);
     }
 }
 
@@ -239,14 +253,35 @@ listener_conn_limit(const listener_t *l)
     return conf->threads_per_child + (long)(conf->async_request_worker_factor * idle);
 }
 
+/* The idle keep-alive connection parked first, whichever queue holds it, or NULL. A
+ * look at each keep-alive queue's head: there are few, and shedding is rare. */
+static conn_t *
+listener_oldest_keepalive(const listener_t *l)
+{
+    conn_t *oldest = NULL;
+    apr_time_t since = 0;
+    int qi;
+
+    for (qi = Q_KEEPALIVE; qi < l->nq; qi++) {
+        const timeq_t *q = &l->q[qi];
+
+        if (q->head && (oldest == NULL || q->head->expiry - q->timeout < since)) {
+            oldest = q->head;
+            since = q->head->expiry - q->timeout;
+        }
+    }
+    return oldest;
+}
+
 /* Close up to n of the oldest idle keep-alive connections; returns how many. */
 static int
 listener_shed_keepalive(listener_t *l, int n)
 {
     int closed = 0;
+    conn_t *c;
 
-    while (closed < n && l->q[Q_KEEPALIVE].head) {
-        listener_close(l, l->q[Q_KEEPALIVE].head);
+    while (closed < n && (c = listener_oldest_keepalive(l)) != NULL) {
+        listener_close(l, c);
         closed++;
     }
     return closed;
@@ -410,7 +445,7 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
 
         long excess;
 
-        if (atomic_load(&c->connections) >= limit && l->q[Q_KEEPALIVE].head == NULL) {
+        if (atomic_load(&c->connections) >= limit && l->keepalive.count == 0) {
             listener_set_accepting(l, 0);
             return;
         }
@@ -544,7 +579,7 @@ listener_expire(listener_t *l, apr_time_t now)
 {
     int qi;
 
-    for (qi = 0; qi < Q_COUNT; qi++) {
+    for (qi = 0; qi < l->nq; qi++) {
         while (l->q[qi].head && l->q[qi].head->expiry <= now) {
             conn_t *c = l->q[qi].head;
             listener_wait_armed(c);
@@ -575,7 +610,7 @@ listener_wait_ms(const listener_t *l, apr_time_t now)
     apr_time_t first = now + apr_time_from_msec(LISTENER_MAX_WAIT_MS);
     int qi;
 
-    for (qi = 0; qi < Q_COUNT; qi++)
+    for (qi = 0; qi < l->nq; qi++)
         if (l->q[qi].head && l->q[qi].head->expiry < first)
             first = l->q[qi].head->expiry;
     if (first <= now)
@@ -591,14 +626,18 @@ listener_wait_ms(const listener_t *l, apr_time_t now)
 static void
 listener_drain_keepalive(listener_t *l, apr_time_t now)
 {
-    timeq_t *q = &l->q[Q_KEEPALIVE];
-    conn_t *c;
+    int qi;
 
-    if (q->timeout > KEEPALIVE_DRAIN_GRACE)
-        q->timeout = KEEPALIVE_DRAIN_GRACE;
-    for (c = q->head; c; c = c->next)
-        if (c->expiry > now + q->timeout)
-            c->expiry = now + q->timeout;
+    for (qi = Q_KEEPALIVE; qi < l->nq; qi++) {
+        timeq_t *q = &l->q[qi];
+        conn_t *c;
+
+        if (q->timeout > KEEPALIVE_DRAIN_GRACE)
+            q->timeout = KEEPALIVE_DRAIN_GRACE;
+        for (c = q->head; c; c = c->next)
+            if (c->expiry > now + q->timeout)
+                c->expiry = now + q->timeout;
+    }
 }
 
 /* Apply child->stopping; returns 1 when the loop should end. */
@@ -619,7 +658,7 @@ listener_check_stop(listener_t *l, apr_time_t now)
             listener_drain_keepalive(l, now);
     }
     if (stopping == EV_STOP_NOW) {
-        for (qi = 0; qi < Q_COUNT; qi++)
+        for (qi = 0; qi < l->nq; qi++)
             while (l->q[qi].head)
                 listener_close(l, l->q[qi].head);
         return 1;
@@ -629,7 +668,7 @@ listener_check_stop(listener_t *l, apr_time_t now)
         log_error(EV_LOG_WARN, 0, "EVH00205",
                   "GracefulShutdownTimeout expired with %ld connections open, closing them",
                   atomic_load(&c->connections));
-        for (qi = 0; qi < Q_COUNT; qi++)
+        for (qi = 0; qi < l->nq; qi++)
             while (l->q[qi].head)
                 listener_close(l, l->q[qi].head);
         return 1;
@@ -676,17 +715,50 @@ listener_maybe_resume(listener_t *l, apr_time_t now)
     if (fdqueue_idlers(c->queue) <= 0)
         return;
     /* At the limit, resume anyway while idle keep-alive connections can make room. */
-    if (atomic_load(&c->connections) >= listener_conn_limit(l) && l->q[Q_KEEPALIVE].head == NULL)
+    if (atomic_load(&c->connections) >= listener_conn_limit(l) && l->keepalive.count == 0)
         return;
     atomic_store(&c->listener_wait, 0);
     listener_set_accepting(l, 1);
+}
+
+/* The timeout queues, the keep-alive ones last, allocated once: parking a connection
+ * never allocates. -1 (logged, the child stops) when memory ran out. */
+static int
+listener_make_queues(listener_t *l)
+{
+    child_t *c = l->c;
+    const ev_config_t *conf = c->conf;
+    int i, nka = conf->keepalive_timeouts->nelts;
+
+    l->nq = Q_KEEPALIVE + nka;
+    if ((l->q = calloc((size_t)l->nq, sizeof(*l->q))) == NULL) {
+        log_error(EV_LOG_CRIT, APR_ENOMEM, "EVH00602", "cannot allocate the timeout queues");
+        atomic_store(&c->stopping, EV_STOP_NOW);
+        return -1;
+    }
+    l->writing.shm = &c->proc->writing;
+    l->keepalive.shm = &c->proc->keepalive;
+    l->closing.shm = &c->proc->closing;
+    /* RequestReadTimeout header=0 disables it, as in mod_reqtimeout: Timeout applies. */
+    l->q[Q_READ].timeout =
+        conf->header_timeout.timeout > 0 ? conf->header_timeout.timeout : conf->timeout;
+    l->q[Q_WRITE].timeout = conf->timeout;
+    l->q[Q_WRITE].gauge = &l->writing;
+    l->q[Q_LINGER].timeout = LINGER_TIMEOUT;
+    l->q[Q_LINGER].gauge = &l->closing;
+    l->q[Q_PROXY].timeout = conf->proxy_timeout;
+    for (i = 0; i < nka; i++) {
+        l->q[Q_KEEPALIVE + i].timeout =
+            APR_ARRAY_IDX(conf->keepalive_timeouts, i, apr_interval_time_t);
+        l->q[Q_KEEPALIVE + i].gauge = &l->keepalive;
+    }
+    return 0;
 }
 
 void *
 listener_run(void *arg)
 {
     child_t *c = arg;
-    const ev_config_t *conf = c->conf;
     listener_t l;
     struct epoll_event events[LISTENER_EVENTS];
     struct epoll_event wev = { .events = EPOLLIN, .data.u64 = TAG_WAKE };
@@ -694,16 +766,10 @@ listener_run(void *arg)
     memset(&l, 0, sizeof(l));
     l.c = c;
     l.pid = (int32_t)getpid();
-    /* RequestReadTimeout header=0 disables it, as in mod_reqtimeout: Timeout applies. */
-    l.q[Q_READ].timeout =
-        conf->header_timeout.timeout > 0 ? conf->header_timeout.timeout : conf->timeout;
-    l.q[Q_WRITE].timeout = conf->timeout;
-    l.q[Q_WRITE].gauge = &c->proc->writing;
-    l.q[Q_KEEPALIVE].timeout = conf->keepalive_timeout;
-    l.q[Q_KEEPALIVE].gauge = &c->proc->keepalive;
-    l.q[Q_LINGER].timeout = LINGER_TIMEOUT;
-    l.q[Q_LINGER].gauge = &c->proc->closing;
-    l.q[Q_PROXY].timeout = conf->proxy_timeout;
+    if (listener_make_queues(&l) < 0) {
+        fdqueue_terminate(c->queue);
+        return NULL;
+    }
     if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->wakefd, &wev) < 0)
         log_error(EV_LOG_CRIT, errno, "EVH00206", "epoll_ctl on the wake-up descriptor failed");
     listener_set_accepting(&l, 1);
@@ -746,5 +812,6 @@ listener_run(void *arg)
         listener_maybe_resume(&l, now);
     }
     fdqueue_terminate(c->queue);
+    free(l.q);
     return NULL;
 }

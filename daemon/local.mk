@@ -46,6 +46,7 @@ evhttpd_SOURCES = \
 	%reldir%/reqlog.c %reldir%/reqlog.h \
 	%reldir%/handler.c %reldir%/handler.h \
 	%reldir%/static.c %reldir%/static.h \
+	%reldir%/static_log.c %reldir%/static_log.h \
 	%reldir%/status.c %reldir%/status.h \
 	%reldir%/health.c %reldir%/health.h \
 	%reldir%/http_response.c %reldir%/http_response.h \

@@ -1,5 +1,5 @@
 /*
- * log.c — the error log.
+ * log.c — the error logs.
  *
  * Who: every thread of the parent and of the children. log_error formats one line on
  * the caller's stack and hands it to the kernel with a single write(2) on an O_APPEND
@@ -17,6 +17,11 @@
  * with a value that changed a moment ago is harmless. The thread id is cached per thread
  * and tagged with the pid that read it, so a forked child notices its copy is stale.
  *
+ * A virtual host's ErrorLog is a log_file_t the parent opens with each generation,
+ * in the generation's pool, and children inherit; it is reopened the same way (dup3
+ * onto the number writers use) by whoever holds it. log_request picks the file of
+ * the request's site through the child's table and formats exactly as log_error does.
+ *
  * Shutdown: nothing to release; exit closes the descriptor. Children inherit it by fork.
  */
 #include <errno.h>
@@ -32,8 +37,13 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
+#include <apr_strings.h>
 #include <apr_time.h>
 
+#include "child.h"
+#include "conn.h"
 #include "log.h"
 
 #define LOG_FILE_MODE 0640
@@ -175,27 +185,34 @@ log_finish(log_buf_t *b)
     b->p[b->len++] = '\n';
 }
 
-void
-log_error(int level, apr_status_t status, const char *id, const char *fmt, ...)
+struct log_file_t {
+    int fd;           /* the descriptor writers use; its number never changes */
+    const char *path; /* as given to log_file_open (pool copy) */
+};
+
+static void log_vwrite(int fd, int level, const char *client, apr_status_t status, const char *id,
+                       const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+
+/* One line to `fd` (-1: the main error log); `client` is "ADDR:PORT" or NULL. */
+static void
+log_vwrite(int fd, int level, const char *client, apr_status_t status, const char *id,
+           const char *fmt, va_list ap)
 {
     char line[LOG_LINE_MAX];
     log_buf_t b = { line, 0, sizeof(line) - (sizeof(LOG_ELLIPSIS) - 1) - 1, 0 };
     int saved_errno = errno;
     size_t body;
-    va_list ap;
     ssize_t n;
 
-    if (!log_enabled(level)) {
-        return;
-    }
     log_prefix(&b, level);
     body = b.len;
+    if (client != NULL) {
+        log_appendf(&b, "[client %s] ", client);
+    }
     if (id != NULL) {
         log_appendf(&b, "%s: ", id);
     }
-    va_start(ap, fmt);
     log_vappendf(&b, fmt, ap);
-    va_end(ap);
     if (status != APR_SUCCESS) {
         log_append_status(&b, status);
     }
@@ -203,10 +220,50 @@ log_error(int level, apr_status_t status, const char *id, const char *fmt, ...)
     log_finish(&b);
 
     /* A short or failed write has nowhere to be reported; only EINTR is worth a retry. */
+    if (fd < 0) {
+        fd = atomic_load_explicit(&g_fd, memory_order_relaxed);
+    }
     do {
-        n = write(atomic_load_explicit(&g_fd, memory_order_relaxed), line, b.len);
+        n = write(fd, line, b.len);
     } while (n < 0 && errno == EINTR);
     errno = saved_errno;
+}
+
+void
+log_error(int level, apr_status_t status, const char *id, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!log_enabled(level)) {
+        return;
+    }
+    va_start(ap, fmt);
+    log_vwrite(-1, level, NULL, status, id, fmt, ap);
+    va_end(ap);
+}
+
+void
+log_request(const conn_t *c, int level, apr_status_t status, const char *id, const char *fmt, ...)
+{
+    const conn_ctx_t *x = c->ctx;
+    /* Apache's choice for a request that could not be read: the default server of the
+     * address it came to. */
+    const ev_site_t *site = x && x->site ? x->site : c->group->dflt;
+    const log_file_t *lf =
+        site->error_log_id >= 0 ? c->child->env->error_logs[site->error_log_id] : NULL;
+    char client[sizeof(x->client_ip) + 8];
+    unsigned port;
+    va_list ap;
+
+    if (!log_enabled(level)) {
+        return;
+    }
+    /* the worker's text of the peer: the PROXY header's client where one was applied */
+    port = ntohs(c->peer.sa.sa_family == AF_INET6 ? c->peer.sin6.sin6_port : c->peer.sin.sin_port);
+    snprintf(client, sizeof(client), "%s:%u", x && x->client_ip[0] ? x->client_ip : "-", port);
+    va_start(ap, fmt);
+    log_vwrite(lf ? lf->fd : -1, level, client, status, id, fmt, ap);
+    va_end(ap);
 }
 
 int
@@ -328,4 +385,58 @@ log_ratelimit(log_ratelimit_t *rl, apr_time_t now, apr_uint64_t *suppressed)
         *suppressed = held;
     }
     return 1;
+}
+
+static apr_status_t
+log_file_cleanup(void *data)
+{
+    log_file_t *lf = data;
+
+    close(lf->fd);
+    return APR_SUCCESS;
+}
+
+static int
+log_file_open_fd(const char *path)
+{
+    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, LOG_FILE_MODE);
+}
+
+apr_status_t
+log_file_open(log_file_t **out, const char *path, apr_pool_t *p)
+{
+    log_file_t *lf;
+    int fd = log_file_open_fd(path);
+
+    if (fd < 0) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    lf = apr_pcalloc(p, sizeof(*lf));
+    lf->fd = fd;
+    lf->path = apr_pstrdup(p, path);
+    apr_pool_cleanup_register(p, lf, log_file_cleanup, apr_pool_cleanup_null);
+    *out = lf;
+    return APR_SUCCESS;
+}
+
+apr_status_t
+log_file_reopen(log_file_t *lf)
+{
+    apr_status_t rv = APR_SUCCESS;
+    int fd = log_file_open_fd(lf->path);
+
+    if (fd < 0) {
+        return APR_FROM_OS_ERROR(errno);
+    }
+    if (dup3(fd, lf->fd, O_CLOEXEC) < 0) {
+        rv = APR_FROM_OS_ERROR(errno);
+    }
+    close(fd);
+    return rv;
+}
+
+const char *
+log_file_path(const log_file_t *lf)
+{
+    return lf->path;
 }

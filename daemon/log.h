@@ -1,5 +1,5 @@
 /*
- * log.h — the error log.
+ * log.h — the error logs: the main ErrorLog, and those of virtual hosts.
  *
  * Who: every process and thread. A line is formatted on the caller's stack and
  * written with one write(2) to an O_APPEND descriptor, so threads and processes
@@ -9,6 +9,9 @@
  *   [Thu Nov 26 19:57:36.123456 2026] [error] [pid 1234:tid 5678] [gen 3] EVH00012: message:
  * (24)Too many open files The time is local time; tid is the kernel thread id (gettid). Control
  * bytes in the message (CR, LF, ESC, ...) are written as spaces so one message is always one line.
+ * A message about a request (log_request) names its client after the generation, as
+ * Apache's request-level messages do: [gen 3] [client 192.0.2.7:50312] EVH00012: ...
+ * and goes to the ErrorLog of the site that answered it.
  */
 #ifndef EV_LOG_H
 #define EV_LOG_H
@@ -17,6 +20,8 @@
 #include <apr_pools.h>
 #include <apr_time.h>
 #include "config.h"
+
+struct conn_t;
 
 /* LOG_LINE_MAX: the longest line written, newline included; longer ones end in "...". */
 #define LOG_LINE_MAX 8192
@@ -81,5 +86,31 @@ typedef struct {
  * (lock-free atomics), async-signal-safe.
  */
 int log_ratelimit(log_ratelimit_t *rl, apr_time_t now, apr_uint64_t *suppressed);
+
+/* One ErrorLog of a virtual host (opaque): an O_APPEND descriptor kept for the life of
+ * its pool, whose number never changes (a reopen dup3()s the new file onto it). */
+typedef struct log_file_t log_file_t;
+
+/* log_file_open: open `path` as log_open does; *out and the descriptor belong to `p`
+ * (closed by its cleanup, after the last write). Returns the open error. Not
+ * thread-safe on `p`. */
+apr_status_t log_file_open(log_file_t **out, const char *path, apr_pool_t *p);
+
+/* log_file_reopen: open the path again (logrotate renamed the file); concurrent
+ * log_request calls write to the old or the new file, never elsewhere. Returns the open
+ * error and keeps the old file. Do not run two reopens of one log at once. */
+apr_status_t log_file_reopen(log_file_t *lf);
+
+/* log_file_path: the path given to log_file_open (owned by its pool). */
+const char *log_file_path(const log_file_t *lf);
+
+/* log_request: log_error for a message about the request `c` is serving, in Apache's
+ * request form ("[client ADDR:PORT]" before the id), written to the ErrorLog of the
+ * site answering it (the Listen's default site before one is chosen), or to the main
+ * ErrorLog when that site has none of its own. LogLevel is the server's. The caller
+ * owns `c` (a worker). Thread-safe, no allocation, no lock; a write failure is dropped
+ * as log_error drops it. */
+void log_request(const struct conn_t *c, int level, apr_status_t status, const char *id,
+                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

@@ -686,13 +686,15 @@ static void
 parent_prepare_logs(const generation_t *g)
 {
     const ev_config_t *conf = g->conf;
-    int i, n = conf->custom_logs->nelts;
+    int i, n = conf->custom_logs->nelts, nerr = conf->error_logs->nelts;
 
     if (!g->env.drop_privileges)
         return;
-    for (i = -1; i < n; i++) {
-        const char *path =
-            i < 0 ? conf->error_log : APR_ARRAY_IDX(conf->custom_logs, i, ev_customlog_t).path;
+    /* the main ErrorLog, the CustomLogs, then the virtual hosts' ErrorLogs */
+    for (i = -1; i < n + nerr; i++) {
+        const char *path = i < 0   ? conf->error_log
+                           : i < n ? APR_ARRAY_IDX(conf->custom_logs, i, ev_customlog_t).path
+                                   : APR_ARRAY_IDX(conf->error_logs, i - n, const char *);
         struct stat st;
         int fd;
 
@@ -730,6 +732,10 @@ parent_reopen_logs(parent_t *P)
             if ((rv = accesslog_reopen(g->env.access_logs[l])) != APR_SUCCESS)
                 log_error(EV_LOG_ERR, rv, "EVH00430", "cannot reopen CustomLog %s",
                           accesslog_path(g->env.access_logs[l]));
+        for (l = 0; l < g->env.nerror_logs; l++)
+            if ((rv = log_file_reopen(g->env.error_logs[l])) != APR_SUCCESS)
+                log_error(EV_LOG_ERR, rv, "EVH00604", "cannot reopen ErrorLog %s",
+                          log_file_path(g->env.error_logs[l]));
     }
     for (i = 0; i < P->nslots; i++)
         if (P->slots[i].pid)

@@ -5,9 +5,11 @@
  * scoreboard record (single writer), adds to its child's process counters (relaxed
  * atomics) and writes access log lines (one write(2) each, no lock). A failing access
  * log is reported at most once a second per child, never per request.
- * With BufferedLogs On each worker thread keeps one buffer per access log (allocated
- * on first use, thread-local: no other thread ever touches it), flushed when full,
- * after a second, and whenever the worker is about to sleep.
+ * A request is logged to the CustomLogs of the site that answered it (its own, or the
+ * main server's when it has none); the list of every site's logs is the child's, so
+ * with BufferedLogs On each worker thread keeps one buffer per access log of any site
+ * (allocated on first use, thread-local: no other thread ever touches it), flushed
+ * when full, after a second, and whenever the worker is about to sleep.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,16 +137,18 @@ reqlog_access(conn_t *c, apr_time_t now, int buffered)
 {
     child_t *ch = c->child;
     conn_ctx_t *x = c->ctx;
+    /* A request cut before its head was read (a 408 from the listener) has no site yet:
+     * like Apache, it belongs to the default site of the address it came to. */
+    const ev_site_t *site = x->site ? x->site : c->group->dflt;
     accesslog_rec_t rec;
-    int i;
+    int k;
 
-    if (ch->env->naccess_logs == 0)
+    if (site->custom_logs->nelts == 0)
         return;
     memset(&rec, 0, sizeof(rec));
     rec.client_ip = x->client_ip;
     rec.local_port = c->local_port;
-    /* a request cut before it was read (a 408 from the listener) has no site yet */
-    rec.server_name = x->site ? x->site->server_name : ch->conf->main->server_name;
+    rec.server_name = site->server_name;
     rec.req = x->req.line.len ? &x->req : NULL;
     if (rec.req == NULL)
         rec.request_line = reqlog_first_line(x);
@@ -154,7 +158,8 @@ reqlog_access(conn_t *c, apr_time_t now, int buffered)
     rec.duration = now - x->req_start;
     rec.out_header = reqlog_out_header;
     rec.out_baton = &x->resp;
-    for (i = 0; i < ch->env->naccess_logs; i++) {
+    for (k = 0; k < site->custom_logs->nelts; k++) {
+        int i = APR_ARRAY_IDX(site->custom_logs, k, int);
         accesslog_t *al = ch->env->access_logs[i];
         accesslog_buf_t *b = buffered && ch->conf->buffered_logs ? reqlog_buf(ch, i) : NULL;
         apr_status_t rv =

@@ -47,6 +47,7 @@
 #include "mime.h"
 #include "range.h"
 #include "static.h"
+#include "static_log.h"
 
 typedef struct {
     int fd;                    /* the open file, or -1 when served from `cached` */
@@ -553,6 +554,7 @@ static_serve(conn_t *c, ev_slice_t target)
     if (st == 403 && f.no_index && x->site->options_indexes && static_listing(c, root, rel, path))
         return;
     if (st) {
+        static_log_refusal(c, st, root, rel, path, f.no_index);
         handler_error(c, st, NULL);
         return;
     }

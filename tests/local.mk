@@ -146,6 +146,7 @@ INTEGRATION_TESTS = \
 	tests/integration/20_listen_buckets.py \
 	tests/integration/21_vhosts.py \
 	tests/integration/22_precompressed.py \
+	tests/integration/23_vhost_logs.py \
 	tests/integration/24_locations.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += $(INTEGRATION_TESTS) tests/integration/evtest.py tests/corpus/http1

@@ -376,7 +376,7 @@ fuzz_config_check_limits(const ev_config_t *c)
     FUZZ_EXPECT(c->keepalive == 0 || c->keepalive == 1);
     FUZZ_EXPECT(c->buffered_logs == 0 || c->buffered_logs == 1);
     FUZZ_EXPECT(c->log_level >= EV_LOG_EMERG && c->log_level <= EV_LOG_DEBUG);
-    FUZZ_EXPECT(c->keepalive_timeout >= 0 && c->timeout >= 0);
+    FUZZ_EXPECT(c->main->keepalive_timeout >= 0 && c->timeout >= 0);
     FUZZ_EXPECT(c->graceful_shutdown_timeout >= 0 && c->graceful_restart_timeout >= 0);
     fuzz_config_check_timeout(&c->header_timeout);
     fuzz_config_check_timeout(&c->body_timeout);

@@ -149,7 +149,7 @@ class Require(unittest.TestCase):
             get_from(s, "127.0.0.3", "/closed/z.txt?q=1")
             wait_until(lambda: "EVH00801" in s.error_log_text(), 5, what="the refusal logged")
             line = [ln for ln in s.error_log_text().splitlines() if "EVH00801" in ln][0]
-            self.assertIn("[client 127.0.0.3]", line)
+            self.assertRegex(line, r"\[client 127\.0\.0\.3:\d+\] EVH00801: ")
             self.assertIn("client denied by server configuration: /closed/z.txt?q=1", line)
             self.assertIn("<Location /closed> of %s:" % s.conf, line)
 

@@ -190,7 +190,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg->max_connections_per_child, 0);
     ck_assert_double_eq(cfg->async_request_worker_factor, 2.0);
     ck_assert_int_eq(cfg->keepalive, 1);
-    ck_assert_int_eq(cfg->keepalive_timeout, apr_time_from_sec(5));
+    ck_assert_int_eq(cfg->main->keepalive_timeout, apr_time_from_sec(5));
     ck_assert_int_eq(cfg->max_keepalive_requests, 100);
     ck_assert_int_eq(cfg->timeout, apr_time_from_sec(60));
     ck_assert_int_eq(cfg->graceful_shutdown_timeout, 0);
@@ -289,7 +289,7 @@ START_TEST(test_every_directive)
     ck_assert_int_eq(cfg->max_connections_per_child, 1000);
     ck_assert_double_eq(cfg->async_request_worker_factor, 1.5);
     ck_assert_int_eq(cfg->keepalive, 0);
-    ck_assert_int_eq(cfg->keepalive_timeout, apr_time_from_sec(3));
+    ck_assert_int_eq(cfg->main->keepalive_timeout, apr_time_from_sec(3));
     ck_assert_int_eq(cfg->max_keepalive_requests, 50);
     ck_assert_int_eq(cfg->timeout, apr_time_from_sec(30));
     ck_assert_int_eq(cfg->graceful_shutdown_timeout, apr_time_from_sec(10));
@@ -355,7 +355,7 @@ START_TEST(test_intervals)
                          "GracefulShutdownTimeout %s\nGracefulRestartTimeout %s\n",
                          interval_cases[_i].arg, interval_cases[_i].arg, interval_cases[_i].arg,
                          interval_cases[_i].arg));
-    ck_assert_int_eq(cfg->keepalive_timeout, interval_cases[_i].usec);
+    ck_assert_int_eq(cfg->main->keepalive_timeout, interval_cases[_i].usec);
     ck_assert_int_eq(cfg->timeout, interval_cases[_i].usec);
     ck_assert_int_eq(cfg->graceful_shutdown_timeout, interval_cases[_i].usec);
     ck_assert_int_eq(cfg->graceful_restart_timeout, interval_cases[_i].usec);
@@ -841,6 +841,139 @@ START_TEST(test_virtual_hosts)
     ck_assert_int_eq(v->port, 0);
     ASSERT_MSG(apr_pstrcat(pool, "warning: ", at("main.conf"),
                            ":14: <VirtualHost> address [::1]:* matches no Listen", NULL));
+}
+END_TEST
+
+/* KeepAliveTimeout per site: inherited from the main server, and one listener queue per
+ * distinct value, the main server's first. `site_ms` is each site's value and
+ * `queues` its queue index, main first. */
+static const struct {
+    const char *text;      /* after "Listen 80\n" */
+    int nsites;            /* main included */
+    long long timeouts[4]; /* ev_config_t.keepalive_timeouts, in ms */
+    int ntimeouts;         /* its length */
+    long long site_ms[4];  /* each site's KeepAliveTimeout, in ms */
+    int queues[4];         /* each site's keepalive_queue */
+} keepalive_cases[] = {
+    { "", 1, { 5000 }, 1, { 5000 }, { 0 } },
+    { "KeepAliveTimeout 2\n<VirtualHost *:80>\n</VirtualHost>\n",
+      2,
+      { 2000 },
+      1,
+      { 2000, 2000 },
+      { 0, 0 } },
+    { "<VirtualHost *:80>\nKeepAliveTimeout 1\n</VirtualHost>\n"
+      "<VirtualHost *:80>\nKeepAliveTimeout 30\n</VirtualHost>\n"
+      "<VirtualHost *:80>\nKeepAliveTimeout 1000ms\n</VirtualHost>\n",
+      4,
+      { 5000, 1000, 30000 },
+      3,
+      { 5000, 1000, 30000, 1000 },
+      { 0, 1, 2, 1 } },
+    /* the main server's value comes first even when set after the sections */
+    { "<VirtualHost *:80>\nKeepAliveTimeout 7\n</VirtualHost>\n"
+      "<VirtualHost *:80>\n</VirtualHost>\nKeepAliveTimeout 7\n",
+      3,
+      { 7000 },
+      1,
+      { 7000, 7000, 7000 },
+      { 0, 0, 0 } },
+    { "<VirtualHost *:80>\nKeepAliveTimeout 0\n</VirtualHost>\n",
+      2,
+      { 5000, 0 },
+      2,
+      { 5000, 0 },
+      { 0, 1 } },
+};
+
+START_TEST(test_keepalive_queues)
+{
+    int i;
+
+    load_ok(apr_pstrcat(pool, "Listen 80\n", keepalive_cases[_i].text, NULL));
+    ck_assert_int_eq(cfg->sites->nelts, keepalive_cases[_i].nsites);
+    ck_assert_int_eq(cfg->keepalive_timeouts->nelts, keepalive_cases[_i].ntimeouts);
+    for (i = 0; i < keepalive_cases[_i].ntimeouts; i++)
+        ck_assert_int_eq(APR_ARRAY_IDX(cfg->keepalive_timeouts, i, apr_interval_time_t),
+                         apr_time_from_msec(keepalive_cases[_i].timeouts[i]));
+    for (i = 0; i < keepalive_cases[_i].nsites; i++) {
+        const ev_site_t *s = APR_ARRAY_IDX(cfg->sites, i, ev_site_t *);
+
+        ck_assert_int_eq(s->keepalive_timeout, apr_time_from_msec(keepalive_cases[_i].site_ms[i]));
+        ck_assert_int_eq(s->keepalive_queue, keepalive_cases[_i].queues[i]);
+    }
+}
+END_TEST
+
+/* CustomLog and ErrorLog per site: a virtual host without CustomLog takes the main
+ * server's; equal (path, format) pairs are one entry of cfg->custom_logs; ErrorLog paths
+ * resolve against ServerRoot and one naming the main file is the main log. `ids` lists,
+ * for each site (main first), its lines' indexes, ending with -1; `err` its
+ * error_log_id. */
+static const struct {
+    const char *text;     /* after "Listen 80\nErrorLog main.err\n" */
+    int nlogs;            /* distinct CustomLogs */
+    int nerr;             /* distinct virtual host ErrorLogs */
+    int ids[3][4];        /* per site */
+    int err[3];           /* per site */
+    const char *paths[3]; /* cfg->custom_logs paths, relative to the directory */
+} vhost_log_cases[] = {
+    { "CustomLog m common\n<VirtualHost *:80>\n</VirtualHost>\n",
+      1,
+      0,
+      { { 0, -1 }, { 0, -1 } },
+      { -1, -1 },
+      { "m" } },
+    { "CustomLog m common\n<VirtualHost *:80>\nCustomLog a common\nErrorLog a.err\n"
+      "</VirtualHost>\n",
+      2,
+      1,
+      { { 0, -1 }, { 1, -1 } },
+      { -1, 0 },
+      { "m", "a" } },
+    /* a path two sites name is opened once; a site writes each of its lines */
+    { "<VirtualHost *:80>\nCustomLog s common\nCustomLog s common\nErrorLog s.err\n"
+      "</VirtualHost>\n<VirtualHost *:80>\nCustomLog s common\nErrorLog s.err\n"
+      "</VirtualHost>\n",
+      1,
+      1,
+      { { -1 }, { 0, 0, -1 }, { 0, -1 } },
+      { -1, 0, 0 },
+      { "s" } },
+    /* the same file in another format is another entry; the main ErrorLog stays main */
+    { "CustomLog s common\n<VirtualHost *:80>\nCustomLog s combined\nErrorLog main.err\n"
+      "</VirtualHost>\n",
+      2,
+      0,
+      { { 0, -1 }, { 1, -1 } },
+      { -1, -1 },
+      { "s", "s" } },
+};
+
+START_TEST(test_vhost_logs)
+{
+    int i, j;
+
+    load_ok(apr_pstrcat(pool, "Listen 80\nErrorLog main.err\n", vhost_log_cases[_i].text, NULL));
+    ck_assert_int_eq(cfg->custom_logs->nelts, vhost_log_cases[_i].nlogs);
+    ck_assert_int_eq(cfg->error_logs->nelts, vhost_log_cases[_i].nerr);
+    for (i = 0; i < vhost_log_cases[_i].nlogs; i++)
+        ck_assert_str_eq(APR_ARRAY_IDX(cfg->custom_logs, i, ev_customlog_t).path,
+                         at(vhost_log_cases[_i].paths[i]));
+    for (i = 0; i < cfg->sites->nelts; i++) {
+        const ev_site_t *s = APR_ARRAY_IDX(cfg->sites, i, ev_site_t *);
+
+        for (j = 0; vhost_log_cases[_i].ids[i][j] >= 0; j++)
+            ck_assert_int_eq(APR_ARRAY_IDX(s->custom_logs, j, int), vhost_log_cases[_i].ids[i][j]);
+        ck_assert_int_eq(s->custom_logs->nelts, j);
+        ck_assert_int_eq(s->error_log_id, vhost_log_cases[_i].err[i]);
+        if (s->error_log_id >= 0) {
+            ck_assert_str_eq(s->error_log,
+                             APR_ARRAY_IDX(cfg->error_logs, s->error_log_id, const char *));
+            ck_assert_ptr_nonnull(strstr(s->error_log, dir));
+        }
+    }
+    ck_assert_str_eq(cfg->error_log, at("main.err"));
 }
 END_TEST
 
@@ -1498,6 +1631,10 @@ config_suite(void)
     tcase_add_test(tc, test_status_allow_adds_and_replaces_default);
     tcase_add_test(tc, test_status_allow_bad_argument_adds_nothing);
     tcase_add_test(tc, test_virtual_hosts);
+    tcase_add_loop_test(tc, test_vhost_logs, 0,
+                        sizeof(vhost_log_cases) / sizeof(vhost_log_cases[0]));
+    tcase_add_loop_test(tc, test_keepalive_queues, 0,
+                        sizeof(keepalive_cases) / sizeof(keepalive_cases[0]));
     tcase_add_test(tc, test_virtual_host_unclosed_in_include);
     tcase_add_test(tc, test_locations);
     tcase_add_test(tc, test_locations_none);

@@ -1,7 +1,9 @@
 /*
  * test_log.c — the error log: line format, levels, truncation, one message per line,
- * reopen after logrotate, concurrent writers, the rate limiter.
+ * reopen after logrotate, concurrent writers, the rate limiter; request messages in
+ * their site's ErrorLog.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +22,8 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
+#include "child.h"
+#include "conn.h"
 #include "log.h"
 
 #define PREFIX_RE                                                                                  \
@@ -526,6 +530,83 @@ START_TEST(test_ratelimit_concurrent)
 }
 END_TEST
 
+/* log_request: the file of the request's site (the Listen's default before one is
+ * chosen, the main log for a site without its own) and the client in Apache's form. */
+static const struct {
+    int site_log;       /* error_log_id of the answering site */
+    int dflt_log;       /* error_log_id of the Listen's default site */
+    int chosen;         /* a site was chosen (ctx->site set) */
+    int v6;             /* the peer is IPv6 */
+    const char *ip;     /* the worker's text of the peer */
+    const char *client; /* expected "[client ...]" */
+    const char *file;   /* where the line lands */
+} request_cases[] = {
+    { 0, -1, 1, 0, "192.0.2.7", "192.0.2.7:50312", "vhost.log" },
+    { -1, 0, 1, 0, "192.0.2.7", "192.0.2.7:50312", "error.log" },
+    { -1, 0, 0, 0, "192.0.2.7", "192.0.2.7:50312", "vhost.log" },
+    { 0, 0, 1, 1, "2001:db8::1", "2001:db8::1:50312", "vhost.log" },
+    { 0, 0, 1, 0, "", "-:50312", "vhost.log" },
+};
+
+START_TEST(test_request_goes_to_its_site)
+{
+    ev_site_t site = { .error_log_id = request_cases[_i].site_log };
+    ev_site_t dflt = { .error_log_id = request_cases[_i].dflt_log };
+    site_group_t group = { .dflt = &dflt };
+    log_file_t *files[1];
+    child_env_t env = { .error_logs = files, .nerror_logs = 1 };
+    child_t ch = { .env = &env };
+    conn_ctx_t x = { .site = request_cases[_i].chosen ? &site : NULL };
+    conn_t c = { .ctx = &x, .child = &ch, .group = &group };
+    const char *other;
+    char *text;
+
+    open_log("error.log", EV_LOG_DEBUG);
+    ck_assert_int_eq(log_file_open(&files[0], tmp_path("vhost.log"), pool), APR_SUCCESS);
+    ck_assert_str_eq(log_file_path(files[0]), tmp_path("vhost.log"));
+    snprintf(x.client_ip, sizeof(x.client_ip), "%s", request_cases[_i].ip);
+    if (request_cases[_i].v6) {
+        c.peer.sin6.sin6_family = AF_INET6;
+        c.peer.sin6.sin6_port = htons(50312);
+    } else {
+        c.peer.sin.sin_family = AF_INET;
+        c.peer.sin.sin_port = htons(50312);
+    }
+    log_request(&c, EV_LOG_DEBUG + 1, 0, "EVH00999", "filtered by the level");
+    log_request(&c, EV_LOG_INFO, APR_ENOENT, "EVH00998", "File does not exist: %s", "/x");
+    text = slurp(tmp_path(request_cases[_i].file), NULL);
+    ck_assert_uint_eq(count_lines(text), 1);
+    assert_line(text,
+                apr_pstrcat(pool, "\\[client ", request_cases[_i].client,
+                            "\\] EVH00998: File does not exist: /x: \\([0-9]+\\).*\n$", NULL),
+                NULL, 0);
+    other = strcmp(request_cases[_i].file, "error.log") == 0 ? "vhost.log" : "error.log";
+    ck_assert_uint_eq(count_lines(slurp(tmp_path(other), NULL)), 0);
+}
+END_TEST
+
+/* A virtual host's log follows a rename on reopen; the descriptor number stays. */
+START_TEST(test_log_file_reopen)
+{
+    ev_site_t site = { .error_log_id = 0 };
+    site_group_t group = { .dflt = &site };
+    log_file_t *files[1];
+    child_env_t env = { .error_logs = files, .nerror_logs = 1 };
+    child_t ch = { .env = &env };
+    conn_ctx_t x = { .site = &site };
+    conn_t c = { .ctx = &x, .child = &ch, .group = &group };
+
+    ck_assert_int_eq(log_file_open(&files[0], tmp_path("v.log"), pool), APR_SUCCESS);
+    log_request(&c, EV_LOG_ERR, 0, NULL, "before");
+    ck_assert_int_eq(rename(tmp_path("v.log"), tmp_path("v.log.1")), 0);
+    ck_assert_int_eq(log_file_reopen(files[0]), APR_SUCCESS);
+    log_request(&c, EV_LOG_ERR, 0, NULL, "after");
+    ck_assert_ptr_nonnull(strstr(slurp(tmp_path("v.log.1"), NULL), "] before\n"));
+    ck_assert_ptr_nonnull(strstr(slurp(tmp_path("v.log"), NULL), "] after\n"));
+    ck_assert_int_ne(log_file_open(&files[0], tmp_path("missing/v.log"), pool), APR_SUCCESS);
+}
+END_TEST
+
 static Suite *
 log_suite(void)
 {
@@ -548,6 +629,9 @@ log_suite(void)
     tcase_add_test(tc, test_concurrent_writers);
     tcase_add_test(tc, test_ratelimit_sequence);
     tcase_add_test(tc, test_ratelimit_concurrent);
+    tcase_add_loop_test(tc, test_request_goes_to_its_site, 0,
+                        sizeof(request_cases) / sizeof(request_cases[0]));
+    tcase_add_test(tc, test_log_file_reopen);
     suite_add_tcase(s, tc);
     return s;
 }
