@@ -9,6 +9,7 @@ refusal in the error log.
 """
 import os
 import socket
+import subprocess
 import sys
 import unittest
 
@@ -205,6 +206,21 @@ class Handlers(unittest.TestCase):
             r = get_from(s, "127.0.0.1", "/pub")
             self.assertEqual((r.status, r.header("Cache-Control")), (301, None))
             self.assertIsNone(get_from(s, "127.0.0.1", "/index.html").header("Cache-Control"))
+
+
+class ExampleConfiguration(unittest.TestCase):
+    """docs/examples/sites.conf, the annotated example of every per-site feature, stays
+    a configuration the server accepts."""
+
+    def test_accepted(self):
+        src = os.environ.get("EV_SRCDIR") or os.path.join(os.path.dirname(__file__), "..", "..")
+        conf = os.path.join(src, "docs", "examples", "sites.conf")
+        r = subprocess.run([evtest.EVHTTPD, "-S", "-f", conf], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Syntax OK", r.stderr)
+        self.assertIn("default server www.example.com", r.stdout)
+        self.assertIn("namevhost files.example.net", r.stdout)
 
 
 if __name__ == "__main__":
