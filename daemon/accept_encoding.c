@@ -205,7 +205,7 @@ accept_encoding_parse(const http_request_t *req, accept_encoding_t *ae)
 size_t
 accept_encoding_rank(const accept_encoding_t *ae, unsigned offered, unsigned out[EV_CODING_COUNT])
 {
-    int w[EV_CODING_COUNT];
+    int w[EV_CODING_COUNT] = { 0 }; /* read only below n, but cppcheck cannot tell */
     size_t n = 0, j;
     int i;
 
