@@ -24,6 +24,21 @@
 
 #define ALLOW_STATIC "Allow: GET, HEAD, OPTIONS\r\n"
 
+/* Whether the client may have the local ErrorDocument at `path` (normalized): a
+ * <Location> that refuses it the page refuses it the document too, as Apache's
+ * internal redirect checks access again. */
+static int
+handler_document_granted(const conn_t *c, const char *path)
+{
+    const ev_site_t *s = c->ctx->site;
+    const ev_location_t *l;
+
+    if (s->location_table == NULL ||
+        (l = location_table_lookup(s->location_table, path, strlen(path))) == NULL)
+        return 1;
+    return l->require == NULL || location_require_granted(l->require, &c->peer.sa);
+}
+
 /* ErrorDocument: the site's own answer for `status`, if it has one and the request was
  * read well enough to be trusted with it; 1 when it answered. */
 static int
@@ -41,7 +56,7 @@ handler_error_document(conn_t *c, int status, const char *extra_header)
     for (i = 0; i < docs->nelts && d == NULL; i++)
         if (APR_ARRAY_IDX(docs, i, ev_errordoc_t).status == status)
             d = &APR_ARRAY_IDX(docs, i, ev_errordoc_t);
-    if (d == NULL)
+    if (d == NULL || (d->kind == EV_ERRDOC_LOCAL && !handler_document_granted(c, d->arg)))
         return 0;
     x->in_error_document = 1; /* a missing document answers with the built-in page */
     response_reset(&x->resp);
@@ -201,7 +216,7 @@ handler_location(conn_t *c, ev_slice_t target)
     }
     switch (x->loc->handler) {
     case EV_HANDLER_STATUS:
-        status_serve(c, target);
+        status_serve(c, target, 1);
         return 1;
     case EV_HANDLER_HEALTH:
         health_serve(c);
@@ -246,7 +261,7 @@ handler_serve(conn_t *c)
         return;
     /* Before files, so no file can shadow them; they answer every method themselves. */
     if (status_wants(c, target)) {
-        status_serve(c, target);
+        status_serve(c, target, 0);
         return;
     }
     if (health_wants(c, target)) {

@@ -208,7 +208,7 @@ status_collect(conn_t *c, status_data_t *d)
 }
 
 void
-status_serve(conn_t *c, ev_slice_t target)
+status_serve(conn_t *c, ev_slice_t target, int by_handler)
 {
     conn_ctx_t *x = c->ctx;
     size_t q = http_path_query_start(target.p, target.len);
@@ -217,8 +217,7 @@ status_serve(conn_t *c, ev_slice_t target)
     const char *body, *refresh = "";
     size_t len;
 
-    /* a Require in effect for the path has already decided */
-    if ((x->loc == NULL || x->loc->require == NULL) &&
+    if (!(by_handler && x->loc->require != NULL) &&
         !cidr_list_has(c->child->conf->status_allow, &c->peer.sa)) {
         handler_error(c, 403, STATUS_NO_STORE);
         return;

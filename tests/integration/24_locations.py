@@ -38,6 +38,7 @@ def get_from(s, source, path, host="localhost", method="GET"):
 def location_server():
     s = Server(extra="""
 StatusAllow 127.0.0.1
+ErrorDocument 404 /private/not-found.html
 <Location /private/open>
     Require all granted
 </Location>
@@ -83,7 +84,8 @@ StatusAllow 127.0.0.1
     for name, data in (("private/x.txt", b"secret\n"), ("private/open/y.txt", b"open\n"),
                        ("closed/z.txt", b"closed\n"), ("pub/p.txt", b"public\n"),
                        ("denied.html", b"<p>ask the admin</p>\n"),
-                       ("ops/health/files/f.txt", b"a file\n"), ("privateer.txt", b"arr\n")):
+                       ("ops/health/files/f.txt", b"a file\n"), ("privateer.txt", b"arr\n"),
+                       ("private/not-found.html", b"staff 404 page\n")):
         s.write(name, data)
     return s
 
@@ -135,6 +137,18 @@ class Require(unittest.TestCase):
             self.assertEqual(get_from(s, "127.0.0.1", "/private/openly").status, 404)
             self.assertEqual(get_from(s, "127.0.0.1", "/private/ope").status, 403)
 
+    def test_error_document_obeys_its_location(self):
+        s = location_server()
+        with running(s):
+            # the 404 document lies under /private: only 127.0.0.2 may have it ...
+            r = get_from(s, "127.0.0.2", "/missing")
+            self.assertEqual((r.status, r.body), (404, b"staff 404 page\n"))
+            # ... everyone else gets the built-in page, still a 404
+            r = get_from(s, "127.0.0.1", "/missing")
+            self.assertEqual(r.status, 404)
+            self.assertNotIn(b"staff", r.body)
+            self.assertIn(b"Not Found", r.body)
+
     def test_all_denied(self):
         s = location_server()
         with running(s):
@@ -178,6 +192,15 @@ class Handlers(unittest.TestCase):
             self.assertEqual(r.status, 200)
             self.assertIn(b"ServerMPM: event", r.body)
             self.assertEqual(get_from(s, "127.0.0.3", "/ops/status/anything?auto").status, 200)
+
+    def test_status_location_keeps_status_allow_under_a_broad_require(self):
+        # Apache's common `<Location /> Require all granted` does not open StatusLocation
+        s = Server(extra="StatusLocation /server-status\nStatusAllow 127.0.0.1\n"
+                         "<Location />\n    Require all granted\n</Location>\n")
+        with running(s):
+            self.assertEqual(get_from(s, "127.0.0.2", "/server-status?auto").status, 403)
+            self.assertEqual(get_from(s, "127.0.0.1", "/server-status?auto").status, 200)
+            self.assertEqual(get_from(s, "127.0.0.2", "/index.html").status, 200)
 
     def test_status_without_require_keeps_status_allow(self):
         s = location_server()
