@@ -132,15 +132,15 @@ log_thread_id(pid_t pid)
 
 /* "[Thu Nov 26 19:57:36.123456 2026] [error] [pid 1234:tid 5678] [gen 3] " */
 static void
-log_prefix(log_buf_t *b, int level)
+log_prefix(log_buf_t *b, int level, int main_log)
 {
     apr_time_exp_t tm;
     pid_t pid = getpid();
 
     apr_time_exp_lt(&tm, apr_time_now());
     /* sd-daemon(3)'s "<N>" prefix: the journal then knows each line's priority (our levels
-     * are syslog's: emerg 0 ... debug 7). */
-    if (atomic_load_explicit(&g_journal, memory_order_relaxed))
+     * are syslog's: emerg 0 ... debug 7). A virtual host's own file never goes there. */
+    if (main_log && atomic_load_explicit(&g_journal, memory_order_relaxed))
         log_appendf(b, "<%d>",
                     level < EV_LOG_EMERG   ? EV_LOG_EMERG
                     : level > EV_LOG_DEBUG ? EV_LOG_DEBUG
@@ -204,7 +204,7 @@ log_vwrite(int fd, int level, const char *client, apr_status_t status, const cha
     size_t body;
     ssize_t n;
 
-    log_prefix(&b, level);
+    log_prefix(&b, level, fd < 0);
     body = b.len;
     if (client != NULL) {
         log_appendf(&b, "[client %s] ", client);
@@ -439,4 +439,16 @@ const char *
 log_file_path(const log_file_t *lf)
 {
     return lf->path;
+}
+
+void
+log_file_detach(log_file_t *lf)
+{
+    int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+    if (nul < 0)
+        return;
+    if (nul != lf->fd)
+        dup3(nul, lf->fd, O_CLOEXEC);
+    close(nul);
 }

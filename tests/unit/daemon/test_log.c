@@ -182,6 +182,24 @@ START_TEST(test_journal_priority_prefix)
     ck_assert_int_eq(log_open(NULL, EV_LOG_DEBUG), APR_SUCCESS);
     log_error(EV_LOG_ERR, 0, "EVH99001", "to the journal");
     log_error(EV_LOG_INFO, 0, "EVH99002", "info too");
+    {
+        /* a virtual host's own ErrorLog is a file, journal or not: Apache's lines */
+        ev_site_t site = { .error_log_id = 0 };
+        site_group_t group = { .dflt = &site };
+        log_file_t *files[1];
+        child_env_t env = { .error_logs = files, .nerror_logs = 1 };
+        child_t ch = { .env = &env };
+        conn_ctx_t x = { .site = &site };
+        conn_t c = { .ctx = &x, .child = &ch, .group = &group };
+        char *vtext;
+
+        ck_assert_int_eq(log_file_open(&files[0], tmp_path("vhost-j.log"), pool), APR_SUCCESS);
+        c.peer.sin.sin_family = AF_INET;
+        snprintf(x.client_ip, sizeof(x.client_ip), "192.0.2.9");
+        log_request(&c, EV_LOG_ERR, 0, "EVH99004", "to the site's file");
+        vtext = slurp(tmp_path("vhost-j.log"), NULL);
+        ck_assert_msg(vtext[0] == '[' && strstr(vtext, "EVH99004") != NULL, "<%s>", vtext);
+    }
     setenv("JOURNAL_STREAM", "1:2", 1); /* another stream: not ours */
     ck_assert_int_eq(log_open(NULL, EV_LOG_DEBUG), APR_SUCCESS);
     log_error(EV_LOG_ERR, 0, "EVH99003", "plain");
