@@ -825,6 +825,18 @@ accesslog_errors(const accesslog_t *al, apr_status_t *last_error)
     return atomic_load_explicit(&al->errors, memory_order_relaxed);
 }
 
+void
+accesslog_detach(accesslog_t *al)
+{
+    int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+    if (nul < 0)
+        return;
+    if (nul != al->fd)
+        dup3(nul, al->fd, O_CLOEXEC);
+    close(nul);
+}
+
 const char *
 accesslog_path(const accesslog_t *al)
 {

@@ -133,6 +133,13 @@ apr_status_t accesslog_reopen(accesslog_t *al);
  */
 apr_uint64_t accesslog_errors(const accesslog_t *al, apr_status_t *last_error);
 
+/* accesslog_detach: in a forked process that will never write to `al` (a child of a
+ * newer generation), point its descriptor at /dev/null so the file (renamed by
+ * logrotate, say) is not held open for that process's life; the descriptor number and
+ * the pool's cleanup stay as they were. Best effort: nothing changes if /dev/null
+ * cannot be opened. */
+void accesslog_detach(accesslog_t *al);
+
 /* accesslog_path: the path given to accesslog_open (owned by the log's pool). */
 const char *accesslog_path(const accesslog_t *al);
 

@@ -239,6 +239,19 @@ fail:
 }
 
 void
+generation_detach_logs(generation_t *g)
+{
+    int i;
+
+    for (i = 0; i < g->env.naccess_logs; i++)
+        if (g->env.access_logs[i] != NULL)
+            accesslog_detach(g->env.access_logs[i]);
+    for (i = 0; i < g->env.nerror_logs; i++)
+        if (g->env.error_logs[i] != NULL)
+            log_file_detach(g->env.error_logs[i]);
+}
+
+void
 generation_destroy(generation_t *g)
 {
     apr_pool_destroy(g->pool);

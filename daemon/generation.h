@@ -54,6 +54,10 @@ apr_status_t generation_load(generation_t **out, unsigned id, const gen_source_t
                              listen_set_t *ls, sb_t *sb, apr_pool_t *parent_pool,
                              apr_array_header_t *msgs);
 
+/* generation_detach_logs: in a child of a newer generation, forked while g drains, let
+ * go of g's CustomLog and ErrorLog files it inherited (accesslog_detach). */
+void generation_detach_logs(generation_t *g);
+
 /* generation_destroy: free a generation none of whose children is left. */
 void generation_destroy(generation_t *g);
 

@@ -117,6 +117,10 @@ parent_spawn(parent_t *P, unsigned slot)
     }
     if (pid == 0) {
         sigset_t none;
+        generation_t *o;
+
+        for (o = g->older; o; o = o->older)
+            generation_detach_logs(o);
         close(P->sigfd);
         if (P->ctl)
             ctl_server_forget(P->ctl);

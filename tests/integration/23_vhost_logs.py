@@ -14,6 +14,7 @@ log lines are awaited by polling with a deadline; nothing sleeps to synchronize.
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -153,6 +154,30 @@ class AccessLogs(unittest.TestCase):
             self.assertNotIn("after", tags(L["a_access"] + ".1"))
             self.assertNotIn("missing-after", read_text(L["a_error"] + ".1"))
             self.assertNotIn("before", tags(L["a_access"]))
+
+    def test_new_children_do_not_hold_the_draining_generations_logs(self):
+        """A child forked while an older generation drains inherits that generation's
+        log descriptors; it must let go of them, or a rotated log stays open (its
+        space never freed) for the child's whole life."""
+        s = vlog_server()
+        L = logs(s)
+        s.write("big.bin", b"\0" * (64 << 20))
+        with running(s):
+            old_children = set(s.children())
+            # a download the client stops reading keeps the old generation draining
+            slow = s.conn()
+            slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            slow.send(b"GET /big.bin HTTP/1.1\r\nHost: a.example\r\n\r\n")
+            slow.sock.recv(1024)
+            os.kill(s.pid, signal.SIGUSR1)
+            wait_until(lambda: set(s.children()) - old_children, 15, what="a new child")
+            new = sorted(set(s.children()) - old_children)
+            self.assertTrue(old_children & set(s.children()), "the old child drains still")
+            for p in new:
+                targets = fd_targets(p)
+                for path in (s.access_log, L["a_access"], L["both_log"], L["a_error"]):
+                    self.assertEqual(targets.count(path), 1, (p, path, targets))
+            slow.close()
 
 
 class ErrorLogs(unittest.TestCase):
