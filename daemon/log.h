@@ -104,6 +104,9 @@ apr_status_t log_file_reopen(log_file_t *lf);
 /* log_file_path: the path given to log_file_open (owned by its pool). */
 const char *log_file_path(const log_file_t *lf);
 
+/* log_file_detach: as accesslog_detach, for a process that will never write to `lf`. */
+void log_file_detach(log_file_t *lf);
+
 /* log_request: log_error for a message about the request `c` is serving, in Apache's
  * request form ("[client ADDR:PORT]" before the id), written to the ErrorLog of the
  * site answering it (the Listen's default site before one is chosen), or to the main
