@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -236,6 +237,33 @@ child_wait(child_t *c, const sigset_t *set, _Atomic int *listener_done)
     }
 }
 
+/*
+ * Why SCHED_BATCH: a thread woken under SCHED_OTHER preempts the one running, so on a
+ * busy CPU every epoll event that wakes the listener interrupts a worker in the middle
+ * of its batch, and every worker the listener wakes interrupts the listener before it
+ * has queued the rest: measured with one CPU, wrk -c50, 100 KiB files, 0.58 context
+ * switches per request (0.28 of them preemptions) against 0.06 (0.001) as SCHED_BATCH,
+ * and 27 % more requests per second. A batch thread still runs at once on an idle CPU
+ * and keeps its nice level and share; it only waits for the running thread to block or
+ * use up its slice instead of preempting it.
+ */
+void
+child_thread_policy(const child_t *c)
+{
+    static _Atomic int reported;
+    struct sched_param sp = { 0 };
+    int policy, err;
+
+    if (!c->conf->sched_batch || pthread_getschedparam(pthread_self(), &policy, &sp) != 0 ||
+        policy != SCHED_OTHER)
+        return;
+    sp.sched_priority = 0;
+    if ((err = pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp)) != 0 &&
+        !atomic_exchange(&reported, 1))
+        log_error(EV_LOG_WARN, err, "EVH00313",
+                  "SchedulingPolicy batch refused; threads keep their policy");
+}
+
 typedef struct {
     child_t *c;
     _Atomic int done;
@@ -246,6 +274,7 @@ child_listener_thread(void *arg)
 {
     listener_arg_t *la = arg;
 
+    child_thread_policy(la->c);
     listener_run(la->c);
     atomic_store(&la->done, 1);
     return NULL;

@@ -89,6 +89,12 @@ int child_main(const child_env_t *env, unsigned slot, unsigned generation, int b
  * at once than that only take turns, and the parent sizes listener buckets by it. */
 int child_cpus(void);
 
+/* child_thread_policy: SchedulingPolicy for the calling thread (the listener and every
+ * worker call it first): SCHED_BATCH unless the configuration says `other`, and only
+ * over SCHED_OTHER (a policy the service manager chose, real-time or idle, stays).
+ * A refusal is logged once per process and the thread runs on as it was. */
+void child_thread_policy(const child_t *c);
+
 /* child_wake_listener: make the listener's epoll_wait return (any thread). */
 void child_wake_listener(child_t *c);
 

@@ -244,6 +244,19 @@ config_flag(config_ctx_t *ctx, const config_directive_t *d, int argc, char **arg
 
 /* ---- specific handlers ---- */
 
+/* SchedulingPolicy batch|other (sched(7)'s names). */
+static const char *
+config_sched_policy(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
+{
+    if (strcasecmp(argv[0], "batch") == 0)
+        ctx->cfg->sched_batch = 1;
+    else if (strcasecmp(argv[0], "other") == 0)
+        ctx->cfg->sched_batch = 0;
+    else
+        return config_bad_value(ctx, d, argv[0], "is not a policy here (batch or other)");
+    return NULL;
+}
+
 /* PrecompressedFiles: the codings whose variant files may answer ("gzip br"), or
  * Off/None alone. */
 static const char *
@@ -1036,6 +1049,7 @@ static const config_directive_t config_directives[] = {
     { "Redirect", config_redirect, 1, 3, CONFIG_MULTI | CONFIG_SITE, 0, 0 },
     { "Require", config_require, 1, -1, CONFIG_MULTI | CONFIG_SITE | CONFIG_LOCATION, 0, 0 },
     { "RequestReadTimeout", config_request_read_timeout, 1, 3, 0, 0, 0 },
+    { "SchedulingPolicy", config_sched_policy, 1, 1, 0, 0, 0 },
     { "ScoreboardFile", config_string, 1, 1, 0, CONFIG_AT(scoreboard_file), 0 },
     { "SendfileMinSize", config_off, 1, 1, 0, CONFIG_AT(sendfile_min_size), 0 },
     { "ServerLimit", config_int, 1, 1, 0, CONFIG_AT(server_limit), 0 },
@@ -1618,6 +1632,7 @@ config_defaults(apr_pool_t *p)
     c->file_cache_max_file = 16 * 1024;
     c->file_cache_fds = 16;
     c->sendfile_min_size = 128 * 1024;
+    c->sched_batch = 1;
     c->limit_request_header_size = 32768;
     c->limit_request_line = 8190;
     c->limit_request_field_size = 8190;

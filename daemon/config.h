@@ -213,6 +213,8 @@ typedef struct {
     ev_read_timeout_t body_timeout;   /* RequestReadTimeout body=... */
 
     int buffered_logs;           /* BufferedLogs On|Off (Off) */
+    int sched_batch;             /* SchedulingPolicy batch|other: the children's threads run
+                                  * as SCHED_BATCH (1, the default) or as started (0) */
     int file_cache_size;         /* FileCacheSize: bytes of small files each worker keeps in
                                   * memory (262144; 0 = off) */
     int file_cache_max_file;     /* FileCacheMaxFileSize: largest file cached (16384) */

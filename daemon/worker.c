@@ -31,6 +31,7 @@ worker_run(void *arg)
         filecache_create((size_t)c->conf->file_cache_size, (size_t)c->conf->file_cache_max_file,
                          (unsigned)c->conf->file_cache_fds);
 
+    child_thread_policy(c);
     filecache_set_current(fc);
     for (;;) {
         void *item;

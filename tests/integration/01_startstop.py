@@ -153,5 +153,46 @@ class ProcessTest(unittest.TestCase):
         wait_until(lambda: not os.path.exists(s.pidfile), 10, what="the PidFile to go")
 
 
+
+def thread_policies(pid):
+    """The scheduling policy (sched(7) number, /proc/PID/task/TID/stat field 41) of each
+    thread of pid."""
+    out = []
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                out.append(int(f.read().rsplit(")", 1)[1].split()[38]))
+        except OSError:
+            pass
+    return out
+
+
+class SchedulingPolicyTest(unittest.TestCase):
+    SCHED_OTHER, SCHED_BATCH = 0, 3
+
+    def test_children_threads_are_batch_by_default(self):
+        s = Server()
+        with evtest.running(s):
+            kids = s.children()
+            self.assertTrue(kids)
+            for k in kids:
+                # the listener and every worker; not the main thread that waits for them
+                def settled(k=k):
+                    pol = thread_policies(k)
+                    return len(pol) > 2 and pol.count(self.SCHED_BATCH) == len(pol) - 1
+                wait_until(settled, 10, what="the child's threads as SCHED_BATCH",
+                           detail=lambda k=k: thread_policies(k))
+            # the parent answers signals and the control socket: left as it was
+            self.assertEqual(set(thread_policies(s.pid)), {self.SCHED_OTHER})
+            self.assertEqual(s.get("/").status, 200)
+
+    def test_other_leaves_every_thread_alone(self):
+        s = Server(extra="SchedulingPolicy other\n")
+        with evtest.running(s):
+            # served first: the listener and a worker have been past their start
+            self.assertEqual(s.get("/").status, 200)
+            for k in s.children():
+                self.assertEqual(set(thread_policies(k)), {self.SCHED_OTHER}, k)
+
 if __name__ == "__main__":
     evtest.main()

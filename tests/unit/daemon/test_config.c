@@ -157,6 +157,7 @@ START_TEST(test_defaults)
 {
     load_ok("Listen 8080\n");
     ck_assert_int_eq(msgs->nelts, 0);
+    ck_assert_int_eq(cfg->sched_batch, 1);
     ck_assert_str_eq(cfg->file, at("main.conf"));
     ck_assert_str_eq(cfg->server_root, dir);
     ck_assert_str_eq(cfg->runtime_dir, "/run/evhttpd");
@@ -1127,6 +1128,15 @@ START_TEST(test_locations)
 }
 END_TEST
 
+START_TEST(test_sched_policy)
+{
+    load_ok("Listen 80\nSchedulingPolicy other\n");
+    ck_assert_int_eq(cfg->sched_batch, 0);
+    load_ok("Listen 80\nSchedulingPolicy other\nschedulingpolicy BATCH\n");
+    ck_assert_int_eq(cfg->sched_batch, 1);
+}
+END_TEST
+
 /* Without any section no table is built: the request path skips the lookup. */
 START_TEST(test_locations_none)
 {
@@ -1191,6 +1201,9 @@ static const struct {
     { "Redirect 301 /a", ":2: Redirect: " },
     { "Redirect /a //evil.example/", ":2: Redirect: " },
     { "<VirtualHost *:80>\nServerName a", ":2: <VirtualHost> is not closed by the end of " },
+    { "SchedulingPolicy fifo",
+      ":2: SchedulingPolicy: \"fifo\" is not a policy here (batch or other)" },
+    { "SchedulingPolicy", ":2: SchedulingPolicy takes one argument" },
     { "<Location>", ":2: <Location> takes one URL-path" },
     { "<Location /a /b>\n</Location>", ":2: <Location> takes one URL-path" },
     { "<Location ~ ^/a>\n</Location>", ":2: <Location ~>: regular expressions are not supported" },
@@ -1638,6 +1651,7 @@ config_suite(void)
     tcase_add_test(tc, test_virtual_host_unclosed_in_include);
     tcase_add_test(tc, test_locations);
     tcase_add_test(tc, test_locations_none);
+    tcase_add_test(tc, test_sched_policy);
     tcase_add_test(tc, test_alias_redirect);
     tcase_add_test(tc, test_headers_expires_merge);
     tcase_add_test(tc, test_proxy_listen_and_trusted);
