@@ -17,7 +17,6 @@
  * Shutdown: the log's pool cleanup closes the descriptor; writers must be gone by then.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,8 +27,7 @@
 #include <apr_tables.h>
 
 #include "accesslog.h"
-
-#define AL_FILE_MODE 0640
+#include "logfd.h"
 
 typedef enum {
     AL_LITERAL,
@@ -702,17 +700,11 @@ al_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-static int
-al_open_fd(const char *path)
-{
-    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, AL_FILE_MODE);
-}
-
 apr_status_t
 accesslog_open(accesslog_t **out, const char *path, const accesslog_fmt_t *f, apr_pool_t *p)
 {
     accesslog_t *al;
-    int fd = al_open_fd(path);
+    int fd = logfd_open(path);
 
     if (fd < 0) {
         return APR_FROM_OS_ERROR(errno);
@@ -801,18 +793,11 @@ accesslog_write_buffered(accesslog_t *al, accesslog_buf_t *b, const accesslog_re
 apr_status_t
 accesslog_reopen(accesslog_t *al)
 {
-    apr_status_t rv = APR_SUCCESS;
-    int fd = al_open_fd(al->path);
+    apr_status_t rv = logfd_reopen(al->fd, al->path);
 
-    if (fd < 0) {
-        return APR_FROM_OS_ERROR(errno);
-    }
-    if (dup3(fd, al->fd, O_CLOEXEC) < 0) {
-        rv = APR_FROM_OS_ERROR(errno);
-    } else {
+    if (rv == APR_SUCCESS) {
         atomic_store_explicit(&al->torn, 0, memory_order_relaxed); /* a new file */
     }
-    close(fd);
     return rv;
 }
 
@@ -828,13 +813,7 @@ accesslog_errors(const accesslog_t *al, apr_status_t *last_error)
 void
 accesslog_detach(accesslog_t *al)
 {
-    int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-    if (nul < 0)
-        return;
-    if (nul != al->fd)
-        dup3(nul, al->fd, O_CLOEXEC);
-    close(nul);
+    logfd_detach(al->fd);
 }
 
 const char *

@@ -6,6 +6,7 @@ daemon_libevcore_a_SOURCES = \
 	%reldir%/config.c %reldir%/config.h \
 	%reldir%/config_syntax.c %reldir%/config_syntax.h \
 	%reldir%/log.c %reldir%/log.h \
+	%reldir%/logfd.c %reldir%/logfd.h \
 	%reldir%/accesslog.c %reldir%/accesslog.h \
 	%reldir%/http_parse.c %reldir%/http_parse.h \
 	%reldir%/chunked.c %reldir%/chunked.h \

@@ -25,7 +25,6 @@
  * Shutdown: nothing to release; exit closes the descriptor. Children inherit it by fork.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -45,9 +44,9 @@
 #include "child.h"
 #include "conn.h"
 #include "log.h"
+#include "logfd.h"
 
-#define LOG_FILE_MODE 0640
-#define LOG_ELLIPSIS  "..."
+#define LOG_ELLIPSIS "..."
 
 static _Atomic int g_fd = 2;
 static _Atomic int g_level = EV_LOG_WARN;
@@ -295,7 +294,6 @@ static apr_status_t
 log_switch(const char *path)
 {
     size_t len;
-    int fd;
 
     if (path == NULL) {
         /* g_own stays open on the old file so its number cannot be reused under a
@@ -308,19 +306,16 @@ log_switch(const char *path)
     if (len >= sizeof(g_path)) {
         return APR_ENAMETOOLONG;
     }
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, LOG_FILE_MODE);
-    if (fd < 0) {
-        return APR_FROM_OS_ERROR(errno);
-    }
     if (g_own < 0) {
-        g_own = fd;
-    } else if (fd != g_own) {
-        if (dup3(fd, g_own, O_CLOEXEC) < 0) {
-            apr_status_t rv = APR_FROM_OS_ERROR(errno);
-            close(fd);
+        if ((g_own = logfd_open(path)) < 0) {
+            return APR_FROM_OS_ERROR(errno);
+        }
+    } else {
+        apr_status_t rv = logfd_reopen(g_own, path);
+
+        if (rv != APR_SUCCESS) {
             return rv;
         }
-        close(fd);
     }
     memmove(g_path, path, len + 1);
     atomic_store_explicit(&g_fd, g_own, memory_order_relaxed);
@@ -396,17 +391,11 @@ log_file_cleanup(void *data)
     return APR_SUCCESS;
 }
 
-static int
-log_file_open_fd(const char *path)
-{
-    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, LOG_FILE_MODE);
-}
-
 apr_status_t
 log_file_open(log_file_t **out, const char *path, apr_pool_t *p)
 {
     log_file_t *lf;
-    int fd = log_file_open_fd(path);
+    int fd = logfd_open(path);
 
     if (fd < 0) {
         return APR_FROM_OS_ERROR(errno);
@@ -422,17 +411,7 @@ log_file_open(log_file_t **out, const char *path, apr_pool_t *p)
 apr_status_t
 log_file_reopen(log_file_t *lf)
 {
-    apr_status_t rv = APR_SUCCESS;
-    int fd = log_file_open_fd(lf->path);
-
-    if (fd < 0) {
-        return APR_FROM_OS_ERROR(errno);
-    }
-    if (dup3(fd, lf->fd, O_CLOEXEC) < 0) {
-        rv = APR_FROM_OS_ERROR(errno);
-    }
-    close(fd);
-    return rv;
+    return logfd_reopen(lf->fd, lf->path);
 }
 
 const char *
@@ -444,11 +423,5 @@ log_file_path(const log_file_t *lf)
 void
 log_file_detach(log_file_t *lf)
 {
-    int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-    if (nul < 0)
-        return;
-    if (nul != lf->fd)
-        dup3(nul, lf->fd, O_CLOEXEC);
-    close(nul);
+    logfd_detach(lf->fd);
 }
