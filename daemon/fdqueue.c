@@ -252,6 +252,16 @@ fdqueue_try_reserve(fdqueue_t *q)
     return 0;
 }
 
+int
+fdqueue_reserve_asleep(fdqueue_t *q)
+{
+    if (atomic_load_explicit(&q->workers, memory_order_relaxed) <= 0 ||
+        atomic_load_explicit(&q->sleepers, memory_order_seq_cst) <= 0)
+        return 0;
+    atomic_fetch_sub(&q->idlers, 1);
+    return 1;
+}
+
 void
 fdqueue_unreserve(fdqueue_t *q)
 {

@@ -56,6 +56,15 @@ apr_status_t fdqueue_create(fdqueue_t **q, unsigned capacity, fdqueue_on_idle_fn
  * reserved=1. Returns 1 on success, 0 if no worker is idle. Any thread; lock-free. */
 int fdqueue_try_reserve(fdqueue_t *q);
 
+/* fdqueue_reserve_asleep: when fdqueue_try_reserve finds no idle worker but workers
+ * sleep only because fdqueue_set_concurrency keeps fewer awake (queued items wait for
+ * the running ones, which clear them in moments), take a reservation anyway: idlers goes
+ * below 0 as an unreserved push makes it. Without this, on a busy CPU the items queued
+ * for keep-alive connections keep idlers at 0 and a new connection waits in the accept
+ * backlog for as long as they keep coming. Returns 1 (a reservation to push with or give
+ * back) or 0 (no concurrency limit, or no sleeper). Any thread; lock-free. */
+int fdqueue_reserve_asleep(fdqueue_t *q);
+
 /* fdqueue_unreserve: give back a reservation from fdqueue_try_reserve that will not be
  * used (the accept it was for failed). Any thread; lock-free; may run on_idle in the
  * calling thread (the count can rise from 0 to 1). Never fails. */

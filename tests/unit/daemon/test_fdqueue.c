@@ -886,6 +886,49 @@ START_TEST(test_fdqueue_wake_limit)
 }
 END_TEST
 
+/* A worker kept asleep by the concurrency limit can be reserved although idlers is 0;
+ * with no limit, or nobody asleep, it cannot. */
+START_TEST(test_fdqueue_reserve_asleep)
+{
+    enum { N = 2 };
+    atomic_int gate, taken;
+    gated_t gs[N];
+    fdqueue_t *q, *plain;
+
+    ck_assert_int_eq(fdqueue_create(&plain, 8, NULL, NULL, pool), APR_SUCCESS);
+    ck_assert_int_eq(fdqueue_reserve_asleep(plain), 0); /* no concurrency limit */
+    fdqueue_set_concurrency(plain, N, 1);
+    ck_assert_int_eq(fdqueue_reserve_asleep(plain), 0); /* nobody asleep */
+    ck_assert_int_eq(fdqueue_idlers(plain), 0);
+
+    atomic_init(&gate, 0);
+    atomic_init(&taken, 0);
+    ck_assert_int_eq(fdqueue_create(&q, 8, NULL, NULL, pool), APR_SUCCESS);
+    fdqueue_set_concurrency(q, N, 1);
+    for (unsigned i = 0; i < N; i++) {
+        gs[i] = (gated_t){ .q = q, .gate = &gate, .taken = &taken };
+        ck_assert_int_eq(pthread_create(&gs[i].thread, NULL, gated_main, &gs[i]), 0);
+    }
+    ck_assert(wait_sleepers(q, N));
+    /* two items: one worker wakes and holds the first, the limit keeps the other asleep */
+    ck_assert_int_eq(fdqueue_push(q, TEST_ITEM(0), 0), APR_SUCCESS);
+    ck_assert_int_eq(fdqueue_push(q, TEST_ITEM(1), 0), APR_SUCCESS);
+    ck_assert(wait_int(&taken, 1));
+    ck_assert_int_eq(fdqueue_sleepers(q), 1);
+    ck_assert_int_le(fdqueue_idlers(q), 0);
+    ck_assert_int_eq(fdqueue_try_reserve(q), 0);
+    ck_assert_int_eq(fdqueue_reserve_asleep(q), 1);
+    ck_assert_int_lt(fdqueue_idlers(q), 0);
+    ck_assert_int_eq(fdqueue_push(q, TEST_ITEM(2), 1), APR_SUCCESS); /* with it */
+    atomic_store(&gate, 1);
+    ck_assert(wait_int(&taken, 3));
+    ck_assert(wait_idlers(q, N)); /* every count came back */
+    fdqueue_terminate(q);
+    for (unsigned i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_join(gs[i].thread, NULL), 0);
+}
+END_TEST
+
 /* ---- the before-sleep hook ----------------------------------------------------- */
 
 #define HOOK_MAX 16
@@ -1174,6 +1217,7 @@ fdqueue_suite(void)
     tcase_add_test(tc_workers, test_fdqueue_handoff);
     tcase_add_loop_test(tc_workers, test_fdqueue_wake_limit, 0,
                         sizeof(wake_cases) / sizeof(wake_cases[0]));
+    tcase_add_test(tc_workers, test_fdqueue_reserve_asleep);
     tcase_add_test(tc_workers, test_fdqueue_before_sleep);
     tcase_add_test(tc_workers, test_fdqueue_before_sleep_push_during_hook);
     tcase_add_test(tc_workers, test_fdqueue_before_sleep_each_worker);
