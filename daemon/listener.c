@@ -453,11 +453,13 @@ listener_accept(listener_t *l, int idx, apr_time_t now)
             listener_set_accepting(l, 0);
             return;
         }
-        /* A worker asleep under the concurrency limit counts: otherwise, on a busy
-         * CPU, a newcomer waits in the backlog for as long as keep-alive clients keep
-         * the queue full (measured, one CPU, wrk -c50 against 25 workers: accepts
-         * paused 23-56 ms, requests waiting over 100 ms). */
-        if (!fdqueue_try_reserve(c->queue) && !fdqueue_reserve_asleep(c->queue)) {
+        /* A worker asleep under the concurrency limit counts too, while there is room
+         * without closing anyone's keep-alive connection: otherwise, on a busy CPU, a
+         * newcomer waits in the backlog for as long as keep-alive clients keep the
+         * queue full (measured, one CPU, wrk -c50 against 25 workers: accepts paused
+         * 23-56 ms, requests waiting over 100 ms). */
+        if (!fdqueue_try_reserve(c->queue) &&
+            (atomic_load(&c->connections) >= limit || !fdqueue_reserve_asleep(c->queue))) {
             /* Every worker is busy and a client waits (known only on the first pass:
              * later ones may find the backlog empty): idle keep-alive clients of this
              * child would wait too, so let them reconnect to a child that has workers.
