@@ -457,6 +457,21 @@ config_request_read_timeout(config_ctx_t *ctx, const config_directive_t *d, int 
     return NULL;
 }
 
+/* A configured URL-path (its leading '/' checked by the caller) normalized as request
+ * paths are (http_path_normalize: percent-decoding, dot segments, merged slashes), a
+ * trailing '/' kept, copied into pconf with its length in *len; NULL when it holds a
+ * query or a fragment or cannot be normalized. */
+static char *
+config_url_path(config_ctx_t *ctx, const char *s, size_t *len)
+{
+    size_t n = strlen(s);
+    char *out = apr_palloc(ctx->p, n + 2);
+
+    if (strpbrk(s, "?#") || http_path_normalize(s, n, out, n + 2, len) != 0)
+        return NULL;
+    return out;
+}
+
 /* StatusLocation, HealthLocation: kept as the request path it must equal after the same
  * normalization requests get (percent-decoding, dot segments, merged slashes), without a
  * trailing slash, so the handler compares strings. "/" is refused: it would hide the
@@ -465,15 +480,14 @@ static const char *
 config_location(config_ctx_t *ctx, const config_directive_t *d, int argc, char **argv)
 {
     const char *s = argv[0];
-    size_t len = strlen(s), n;
+    size_t n;
     char *out;
 
     if (s[0] != '/')
         return config_bad_value(ctx, d, s, "must start with /");
     if (strpbrk(s, "?#"))
         return config_bad_value(ctx, d, s, "must be a path without query or fragment");
-    out = apr_palloc(ctx->p, len + 1);
-    if (http_path_normalize(s, len, out, len + 1, &n) != 0)
+    if ((out = config_url_path(ctx, s, &n)) == NULL)
         return config_bad_value(ctx, d, s, "is not a valid URL path");
     while (n > 1 && out[n - 1] == '/')
         out[--n] = '\0';
@@ -668,19 +682,16 @@ config_error_document(config_ctx_t *ctx, const config_directive_t *d, int argc, 
     ev_errordoc_t e = { 0 };
     apr_array_header_t *docs;
     long long code;
-    size_t len = strlen(argv[1]), n;
+    size_t n;
     int i;
 
     if (config_syntax_number(argv[0], &code) != 0 || code < 400 || code > 599)
         return config_bad_value(ctx, d, argv[0], "is not an error status (400 to 599)");
     e.status = (int)code;
     if (argv[1][0] == '/') {
-        char *out = apr_palloc(ctx->p, len + 2);
-
-        if (strpbrk(argv[1], "?#") || http_path_normalize(argv[1], len, out, len + 2, &n) != 0)
+        if ((e.arg = config_url_path(ctx, argv[1], &n)) == NULL)
             return config_bad_value(ctx, d, argv[1], "is not a valid URL path");
         e.kind = EV_ERRDOC_LOCAL;
-        e.arg = out;
     } else if (strncmp(argv[1], "http://", 7) == 0 || strncmp(argv[1], "https://", 8) == 0) {
         if (strpbrk(argv[1], " \t\r\n"))
             return config_bad_value(ctx, d, argv[1], "is not a URL");
@@ -833,8 +844,7 @@ config_location_section(config_ctx_t *ctx, const char *where, int closing, int a
 {
     ev_location_t *l;
     const char *arg = argv[1];
-    size_t len, n;
-    char *out;
+    size_t n;
 
     if (closing) {
         if (argc > 1)
@@ -878,13 +888,10 @@ config_location_section(config_ctx_t *ctx, const char *where, int closing, int a
         config_error_at(ctx, where, "<Location %s>: a URL-path starting with / is expected", arg);
         return;
     }
-    len = strlen(arg);
-    out = apr_palloc(ctx->p, len + 2);
-    if (strpbrk(arg, "?#") || http_path_normalize(arg, len, out, len + 2, &n) != 0) {
+    if ((l->prefix = config_url_path(ctx, arg, &n)) == NULL) {
         config_error_at(ctx, where, "<Location %s>: not a valid URL path", arg);
         return;
     }
-    l->prefix = out;
     APR_ARRAY_PUSH(ctx->site->locations, ev_location_t *) = l;
 }
 
