@@ -266,7 +266,7 @@ cond_if_range(const http_request_t *req, const char *etag, apr_time_t last_modif
     if (cond_tag_whole(f->value.p, f->value.len, &want) == 0)
         return cond_tag_whole(etag, strlen(etag), &own) == 0 && cond_tag_equal(&want, &own, 1);
     t = http_date_parse(f->value);
-    if (t == APR_DATE_BAD)
+    if (t == APR_DATE_BAD || last_modified <= 0)
         return 0;
     return apr_time_sec(t) == apr_time_sec(last_modified) &&
            apr_time_sec(last_modified) < apr_time_sec(now);

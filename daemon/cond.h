@@ -83,8 +83,11 @@ int cond_evaluate(const http_request_t *req, const char *etag, apr_time_t last_m
  * equal to `etag` under strong comparison (a weak tag on either side never matches),
  * or an HTTP-date equal to `last_modified` to the second, provided last_modified is at
  * least one second before `now` (only then is a date a strong validator, section
- * 8.8.2.2). Returns 0 otherwise, including for a malformed value or one that appears on
- * more than one line: the caller then ignores Range and sends the whole representation.
+ * 8.8.2.2). `last_modified` 0 says the date is no strong validator at all (files that
+ * share it with other representations of the resource: precompressed variants): then
+ * only an entity-tag matches. Returns 0 otherwise, including for a malformed value or
+ * one that appears on more than one line: the caller then ignores Range and sends the
+ * whole representation.
  */
 int cond_if_range(const http_request_t *req, const char *etag, apr_time_t last_modified,
                   apr_time_t now);

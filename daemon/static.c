@@ -482,21 +482,6 @@ static_cache_meta(conn_t *c, static_file_t *f, const char *validators)
  * Last-Modified and ETag fields, and Vary when the site has PrecompressedFiles; `head`,
  * when not NULL, is those followed by the Accept-Ranges, Content-Encoding (a variant)
  * and Content-Type fields. */
-/* A date in If-Range cannot tell a file from its variants (gzip -k and brotli keep the
- * original's mtime), so on a site with PrecompressedFiles only an entity tag, distinct
- * per coding, may resume a download: a date means "send it whole", never bytes of one
- * coding spliced onto another's. */
-static int
-static_if_range_usable(conn_t *c)
-{
-    const conn_ctx_t *x = c->ctx;
-    const http_field_t *f;
-
-    if (!x->site->precompressed || (f = http_field_find(&x->req, "If-Range")) == NULL)
-        return 1;
-    return f->value.len > 0 && (f->value.p[0] == '"' || f->value.p[0] == 'W');
-}
-
 static void
 static_respond(conn_t *c, static_file_t *f, const char *validators, const char *head)
 {
@@ -512,8 +497,11 @@ static_respond(conn_t *c, static_file_t *f, const char *validators, const char *
     char cr[96];
     const char *extra;
 
-    if (rf && http_field_count(&x->req, "Range") == 1 && static_if_range_usable(c) &&
-        cond_if_range(&x->req, x->etag, x->lastmod, x->now))
+    /* A date in If-Range cannot tell a file from its variants (gzip -k and brotli keep
+     * the original's mtime): with PrecompressedFiles only the entity tag, distinct per
+     * coding, may resume a download, never splicing one coding's bytes onto another's. */
+    if (rf && http_field_count(&x->req, "Range") == 1 &&
+        cond_if_range(&x->req, x->etag, x->site->precompressed ? 0 : x->lastmod, x->now))
         rr = range_parse(rf->value, f->st.st_size, ranges, EV_RANGE_MAX, &n);
     if (rr == EV_RANGE_UNSATISFIABLE) {
         static_file_drop(f);

@@ -244,6 +244,23 @@ START_TEST(test_if_range_table)
 }
 END_TEST
 
+/* last_modified 0: a date never matches (not even the epoch's), a tag still does */
+START_TEST(test_if_range_without_date)
+{
+    static const char *const dates[][3] = { { "If-Range", LM_IMF, NULL },
+                                            { "If-Range", "Thu, 01 Jan 1970 00:00:00 GMT", NULL },
+                                            { "If-Range", ETAG, NULL } };
+    http_field_t fields[MAX_FIELDS];
+    http_request_t req;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        make_req(&req, fields, GET, dates[i]);
+        ck_assert_int_eq(cond_if_range(&req, ETAG, 0, apr_time_from_sec(NOW_SEC)), i == 2);
+    }
+}
+END_TEST
+
 START_TEST(test_if_range_weak_own_etag)
 {
     static const char *const h[] = { "If-Range", WEAK_ETAG, NULL };
@@ -466,6 +483,7 @@ cond_suite(void)
     tcase_add_loop_test(eval, test_if_range_table, 0,
                         (int)(sizeof(if_range_cases) / sizeof(if_range_cases[0])));
     tcase_add_test(eval, test_if_range_weak_own_etag);
+    tcase_add_test(eval, test_if_range_without_date);
     suite_add_tcase(s, eval);
 
     tcase_add_checked_fixture(validators, pool_setup, pool_teardown);
