@@ -66,6 +66,9 @@ typedef struct conn_ctx_t {
     char client_ip[48];     /* the peer address as text */
     const struct ev_site_t *site;    /* the site answering the current request */
     const struct ev_location_t *loc; /* its <Location> settings for the path, or NULL */
+    char *path;                      /* the target's path normalized (preq), once a site's
+                                      * <Location> lookup needed it; else NULL */
+    size_t path_len;                 /* its length */
     int in_error_document;           /* its ErrorDocument is being served: no second one */
     char etag[48];                   /* the served file's ETag (EV_ETAG_CODED_LEN) */
     apr_time_t lastmod;              /* the served file's Last-Modified */

@@ -202,7 +202,9 @@ handler_location(conn_t *c, ev_slice_t target)
     char *path = apr_palloc(x->preq, cap);
 
     if (http_path_normalize(target.p, target.len, path, cap, &n) != 0)
-        return 0; /* static_serve answers it with the status the path deserves */
+        return 0;   /* static_serve answers it with the status the path deserves */
+    x->path = path; /* static_serve's too: normalized once */
+    x->path_len = n;
     if ((x->loc = location_table_lookup(x->site->location_table, path, n)) == NULL)
         return 0;
     if (x->loc->require != NULL && !location_require_granted(x->loc->require, &c->peer.sa)) {
@@ -257,6 +259,7 @@ handler_serve(conn_t *c)
     }
     x->site = site_select(c->group, host.p, host.len);
     x->loc = NULL;
+    x->path = NULL;
     if (x->site->location_table != NULL && handler_location(c, target))
         return;
     /* Before files, so no file can shadow them; they answer every method themselves. */

@@ -537,15 +537,18 @@ void
 static_serve(conn_t *c, ev_slice_t target)
 {
     conn_ctx_t *x = c->ctx;
-    size_t plen, cap = target.len + 2;
-    char *path = apr_palloc(x->preq, cap);
+    size_t plen = x->path_len;
+    char *path = x->path; /* normalized already when the site has <Location> sections */
     static_file_t f = { .fd = -1, .cached = NULL, .fields = "" };
     char date[EV_HTTP_DATE_LEN], lm[EV_HTTP_DATE_LEN], *rel = NULL;
     const char *validators, *head = NULL;
-    int st, redirect = 0, cond, root = -1;
+    int st = 0, redirect = 0, cond, root = -1;
     size_t rlen = 0;
 
-    st = http_path_normalize(target.p, target.len, path, cap, &plen);
+    if (path == NULL) {
+        path = apr_palloc(x->preq, target.len + 2);
+        st = http_path_normalize(target.p, target.len, path, target.len + 2, &plen);
+    }
     if (st == 0 && static_map(c, target, path, plen, &root, &rel, &rlen, &st))
         return; /* answered by a Redirect */
     if (st == 0)
