@@ -262,6 +262,14 @@ fdqueue_reserve_asleep(fdqueue_t *q)
     return 1;
 }
 
+int
+fdqueue_idle(const fdqueue_t *q)
+{
+    int idle = atomic_load(&q->idlers), asleep = atomic_load(&q->sleepers);
+
+    return idle > asleep ? idle : asleep;
+}
+
 void
 fdqueue_unreserve(fdqueue_t *q)
 {

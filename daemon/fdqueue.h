@@ -65,6 +65,11 @@ int fdqueue_try_reserve(fdqueue_t *q);
  * back) or 0 (no concurrency limit, or no sleeper). Any thread; lock-free. */
 int fdqueue_reserve_asleep(fdqueue_t *q);
 
+/* fdqueue_idle: the workers that are idle: idlers, or the workers asleep when the
+ * concurrency limit keeps them asleep behind queued items (idlers is then 0 or less).
+ * Any thread; a hint while others push and pop. */
+int fdqueue_idle(const fdqueue_t *q);
+
 /* fdqueue_unreserve: give back a reservation from fdqueue_try_reserve that will not be
  * used (the accept it was for failed). Any thread; lock-free; may run on_idle in the
  * calling thread (the count can rise from 0 to 1). Never fails. */

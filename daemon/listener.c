@@ -4,11 +4,12 @@
  *
  * Who: exactly one thread per child. It owns the epoll set's wait side, the timeout
  * queues (read, write completion, lingering close, PROXY header, and one keep-alive
- * queue per distinct KeepAliveTimeout) and every connection parked in them. Workers re-arm sockets
- * in epoll themselves and hand the connection over through child->parked (a lock-free MPSC stack)
- * pushed BEFORE the re-arm; the listener drains that stack after each epoll_wait and before looking
- * at the events, so a connection whose event it sees is always in its queues already. It never
- * closes a connection while draining: an event for it may sit in the batch.
+ * queue per distinct KeepAliveTimeout) and every connection parked in them. Workers
+ * re-arm sockets in epoll themselves and hand the connection over through
+ * child->parked (a lock-free MPSC stack) pushed BEFORE the re-arm; the listener drains
+ * that stack after each epoll_wait and before looking at the events, so a connection
+ * whose event it sees is always in its queues already. It never closes a connection
+ * while draining: an event for it may sit in the batch.
  *
  * epoll is used directly rather than through apr_pollset: EPOLLONESHOT lets a worker
  * re-arm a connection with one EPOLL_CTL_MOD (APR's level-triggered pollset needs a
@@ -246,12 +247,8 @@ static long
 listener_conn_limit(const listener_t *l)
 {
     const ev_config_t *conf = l->c->conf;
-    int idle = fdqueue_idlers(l->c->queue), asleep = fdqueue_sleepers(l->c->queue);
+    int idle = fdqueue_idle(l->c->queue);
 
-    /* Workers kept asleep by the concurrency limit are idle too, though the items
-     * queued for the running ones take idlers to 0 or below (fdqueue_reserve_asleep). */
-    if (idle < asleep)
-        idle = asleep;
     if (idle < 0)
         idle = 0;
     return conf->threads_per_child + (long)(conf->async_request_worker_factor * idle);
@@ -722,7 +719,7 @@ listener_maybe_resume(listener_t *l, apr_time_t now)
      * stays set while the connection limit keeps us paused: each worker that goes
      * idle raises the limit, and wakes us to look again. */
     atomic_store(&c->listener_wait, 1);
-    if (fdqueue_idlers(c->queue) <= 0 && fdqueue_sleepers(c->queue) == 0)
+    if (fdqueue_idle(c->queue) <= 0)
         return;
     /* At the limit, resume anyway while idle keep-alive connections can make room. */
     if (atomic_load(&c->connections) >= listener_conn_limit(l) && l->keepalive.count == 0)

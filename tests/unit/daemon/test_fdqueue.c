@@ -900,6 +900,7 @@ START_TEST(test_fdqueue_reserve_asleep)
     fdqueue_set_concurrency(plain, N, 1);
     ck_assert_int_eq(fdqueue_reserve_asleep(plain), 0); /* nobody asleep */
     ck_assert_int_eq(fdqueue_idlers(plain), 0);
+    ck_assert_int_eq(fdqueue_idle(plain), 0);
 
     atomic_init(&gate, 0);
     atomic_init(&taken, 0);
@@ -916,6 +917,7 @@ START_TEST(test_fdqueue_reserve_asleep)
     ck_assert(wait_int(&taken, 1));
     ck_assert_int_eq(fdqueue_sleepers(q), 1);
     ck_assert_int_le(fdqueue_idlers(q), 0);
+    ck_assert_int_eq(fdqueue_idle(q), 1); /* the sleeper */
     ck_assert_int_eq(fdqueue_try_reserve(q), 0);
     ck_assert_int_eq(fdqueue_reserve_asleep(q), 1);
     ck_assert_int_lt(fdqueue_idlers(q), 0);
